@@ -1,0 +1,242 @@
+package org.rmqtt.common.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The gateway's whole configuration, parsed and validated once at start-up and then passed by
+ * constructor. Sources, later wins: defaults, the properties file, {@code --key=value} arguments.
+ * An unknown key or a bad value stops start-up with a message naming the key.
+ * Every key is documented in docs/configuration.md.
+ */
+public final class GatewayConfig {
+
+    /** One key: its name, default and parser. The table below is the single list of keys. */
+    private record Key<T>(String name, String defaultValue, Function<String, T> parser) {}
+
+    private static final Map<String, Key<?>> KEYS = new LinkedHashMap<>();
+
+    private static <T> Key<T> key(String name, String defaultValue, Function<String, T> parser) {
+        Key<T> key = new Key<>(name, defaultValue, parser);
+        KEYS.put(name, key);
+        return key;
+    }
+
+    private static final Key<String> NODE_ID = key("node.id", "", s -> s);
+    private static final Key<String> DATA_DIR = key("data.dir", "data", GatewayConfig::nonEmpty);
+    private static final Key<String> MQTT_HOST = key("mqtt.host", "0.0.0.0", GatewayConfig::nonEmpty);
+    private static final Key<Integer> MQTT_PORT = key("mqtt.port", "1883", GatewayConfig::port);
+    private static final Key<Integer> MAX_MESSAGE_SIZE = key("mqtt.maxMessageSize", "1048576", positive(268_435_455));
+    private static final Key<Integer> CONNECT_TIMEOUT = key("mqtt.connectTimeoutSeconds", "10", positive(3600));
+    private static final Key<Integer> MAX_INFLIGHT = key("mqtt.maxInflight", "32", positive(65_535));
+    private static final Key<String> NOTIFY_HOST = key("notify.host", "127.0.0.1", GatewayConfig::nonEmpty);
+    private static final Key<Integer> NOTIFY_PORT = key("notify.port", "10811", GatewayConfig::port);
+    private static final Key<Boolean> EMBEDDED = key("rocketmq.embedded", "false", GatewayConfig::bool);
+    private static final Key<String> NAMESRV = key("rocketmq.namesrv", "", s -> s);
+    private static final Key<Integer> EMBEDDED_NAMESRV_PORT = key("rocketmq.embedded.namesrvPort", "9876", GatewayConfig::port);
+    private static final Key<Integer> EMBEDDED_BROKER_PORT = key("rocketmq.embedded.brokerPort", "10911", GatewayConfig::port);
+    private static final Key<String> DEFAULT_TOPIC = key("topic.default", "mqtt_default", GatewayConfig::nonEmpty);
+    private static final Key<String> TOPIC_RULES = key("topic.rules", "", s -> s);
+    private static final Key<Integer> TOPIC_QUEUES = key("topic.queues", "8", positive(1024));
+    private static final Key<String> NOTIFIER_GROUP = key("notifier.group", "rmqtt_notifier", GatewayConfig::nonEmpty);
+    private static final Key<Integer> PULL_BATCH = key("delivery.pullBatch", "32", positive(1024));
+
+    private final Map<String, String> raw;
+
+    private GatewayConfig(Map<String, String> raw) {
+        this.raw = raw;
+        for (Key<?> key : KEYS.values()) {
+            get(key); // parse every value now so that a bad one stops start-up
+        }
+        if (!embedded() && namesrv().isEmpty()) {
+            throw new ConfigException("rocketmq.namesrv: must name the RocketMQ name server(s), "
+                    + "host:port[;host:port], unless rocketmq.embedded=true");
+        }
+    }
+
+    /** Defaults overridden by {@code values}. */
+    public static GatewayConfig of(Map<String, String> values) {
+        Map<String, String> raw = new TreeMap<>();
+        KEYS.values().forEach(k -> raw.put(k.name(), k.defaultValue()));
+        values.forEach((k, v) -> {
+            if (!KEYS.containsKey(k)) {
+                throw new ConfigException(k + ": unknown configuration key (see docs/configuration.md)");
+            }
+            raw.put(k, v.trim());
+        });
+        return new GatewayConfig(raw);
+    }
+
+    /** The file (may be null) overridden by {@code --key=value} arguments. */
+    public static GatewayConfig load(Path file, String[] args) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (file != null) {
+            Properties props = new Properties();
+            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                props.load(reader);
+            } catch (IOException e) {
+                throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+            }
+            props.stringPropertyNames().forEach(k -> values.put(k, props.getProperty(k)));
+        }
+        values.putAll(parseArgs(args));
+        return of(values);
+    }
+
+    /** {@code --key=value} pairs; anything else is an error that names the argument. */
+    public static Map<String, String> parseArgs(String[] args) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            if (!arg.startsWith("--") || eq < 3) {
+                throw new ConfigException(arg + ": arguments must have the form --key=value");
+            }
+            values.put(arg.substring(2, eq), arg.substring(eq + 1));
+        }
+        return values;
+    }
+
+    /** A copy with some keys changed; for tests and for the standalone launcher. */
+    public GatewayConfig with(Map<String, String> changes) {
+        Map<String, String> values = new TreeMap<>(raw);
+        values.putAll(changes);
+        return of(values);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T get(Key<T> key) {
+        String value = raw.get(key.name());
+        try {
+            return key.parser().apply(value);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ConfigException(key.name() + ": invalid value '" + value + "': " + e.getMessage());
+        }
+    }
+
+    public String nodeId() {
+        String id = get(NODE_ID);
+        return id.isEmpty() ? notifyHost() + ":" + notifyPort() : id;
+    }
+
+    public Path dataDir() {
+        return Path.of(get(DATA_DIR));
+    }
+
+    public String mqttHost() {
+        return get(MQTT_HOST);
+    }
+
+    public int mqttPort() {
+        return get(MQTT_PORT);
+    }
+
+    public int maxMessageSize() {
+        return get(MAX_MESSAGE_SIZE);
+    }
+
+    public int connectTimeoutSeconds() {
+        return get(CONNECT_TIMEOUT);
+    }
+
+    public int maxInflight() {
+        return get(MAX_INFLIGHT);
+    }
+
+    public String notifyHost() {
+        return get(NOTIFY_HOST);
+    }
+
+    public int notifyPort() {
+        return get(NOTIFY_PORT);
+    }
+
+    public boolean embedded() {
+        return get(EMBEDDED);
+    }
+
+    public String namesrv() {
+        return get(NAMESRV);
+    }
+
+    public int embeddedNamesrvPort() {
+        return get(EMBEDDED_NAMESRV_PORT);
+    }
+
+    public int embeddedBrokerPort() {
+        return get(EMBEDDED_BROKER_PORT);
+    }
+
+    public String defaultTopic() {
+        return get(DEFAULT_TOPIC);
+    }
+
+    public String topicRules() {
+        return get(TOPIC_RULES);
+    }
+
+    public int topicQueues() {
+        return get(TOPIC_QUEUES);
+    }
+
+    public String notifierGroup() {
+        return get(NOTIFIER_GROUP);
+    }
+
+    public int pullBatch() {
+        return get(PULL_BATCH);
+    }
+
+    /** Every key with its effective value, for the start-up log. */
+    public Map<String, String> asMap() {
+        return Map.copyOf(raw);
+    }
+
+    @Override
+    public String toString() {
+        return new TreeMap<>(raw).toString();
+    }
+
+    // ---- parsers ----
+
+    private static String nonEmpty(String s) {
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("must not be empty");
+        }
+        return s;
+    }
+
+    private static int port(String s) {
+        int port = Integer.parseInt(s);
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("a port is 0..65535 (0 = any free port)");
+        }
+        return port;
+    }
+
+    private static Function<String, Integer> positive(int max) {
+        return s -> {
+            int n = Integer.parseInt(s);
+            if (n < 1 || n > max) {
+                throw new IllegalArgumentException("must be 1.." + max);
+            }
+            return n;
+        };
+    }
+
+    private static boolean bool(String s) {
+        if (!s.equals("true") && !s.equals("false")) {
+            throw new IllegalArgumentException("must be true or false");
+        }
+        return Boolean.parseBoolean(s);
+    }
+}

@@ -1,0 +1,148 @@
+package org.rmqtt.gateway;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.rmqtt.common.config.GatewayConfig;
+import org.rmqtt.common.mapping.TopicMapper;
+import org.rmqtt.common.notify.TopicEvent;
+import org.rmqtt.gateway.connect.ConnectHandler;
+import org.rmqtt.gateway.notify.TopicEventDispatcher;
+import org.rmqtt.gateway.publish.PublishHandler;
+import org.rmqtt.gateway.publish.PublishService;
+import org.rmqtt.gateway.server.MqttChannelInitializer;
+import org.rmqtt.gateway.server.MqttServer;
+import org.rmqtt.gateway.session.SessionFactory;
+import org.rmqtt.gateway.session.SessionRegistry;
+import org.rmqtt.gateway.subscribe.SubscriptionIndex;
+import org.rmqtt.meta.GatewayNode;
+import org.rmqtt.meta.MetaClient;
+import org.rmqtt.store.notify.NotifyClient;
+import org.rmqtt.store.notify.NotifyHandler;
+import org.rmqtt.store.notify.NotifyServer;
+import org.rmqtt.store.notify.Notifier;
+import org.rmqtt.store.rocketmq.RocketMqMessageStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One gateway node, wired by constructor: store, notify endpoint, MQTT listener, notifier.
+ * {@link #start} starts them in that order and {@link #close} stops them in reverse.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    private static final long HEARTBEAT_SECONDS = 10;
+
+    private final GatewayConfig config;
+    private final MetaClient meta;
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private InetSocketAddress mqttAddress;
+    private int notifyPort;
+    private SessionRegistry registry;
+
+    public Gateway(GatewayConfig config, MetaClient meta) {
+        this.config = config;
+        this.meta = meta;
+    }
+
+    public void start() {
+        try {
+            doStart();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void doStart() {
+        String nodeId = config.nodeId();
+        String instance = nodeId.replaceAll("[^A-Za-z0-9_-]", "_");
+        TopicMapper mapper = TopicMapper.parse(config.topicRules(), config.defaultTopic());
+
+        RocketMqMessageStore store = new RocketMqMessageStore(config.namesrv(), instance, mapper);
+        started.push(store);
+        store.start();
+
+        SubscriptionIndex index = new SubscriptionIndex(nodeId, meta);
+        TopicEventDispatcher dispatcher = new TopicEventDispatcher(index);
+        NotifyHandler handler = new NotifyHandler() {
+            @Override
+            public void onTopicEvents(List<TopicEvent> events) {
+                dispatcher.dispatch(events);
+            }
+
+            @Override
+            public void onSessionTakeover(String clientId, long epoch) {
+                registry.onTakeover(clientId, epoch);
+            }
+        };
+        NotifyServer notifyServer = new NotifyServer(config.notifyHost(), config.notifyPort(), handler);
+        started.push(notifyServer);
+        notifyServer.start();
+        notifyPort = notifyServer.port();
+        String notifyAddress = config.notifyHost() + ":" + notifyPort;
+        NotifyClient notifyClient = new NotifyClient(notifyAddress, handler);
+        started.push(notifyClient);
+        notifyClient.start();
+
+        registry = new SessionRegistry(nodeId, meta, notifyClient);
+        SessionFactory sessions = new SessionFactory(store, index, config.maxInflight(), config.pullBatch());
+        MqttServer server = new MqttServer();
+        started.push(server);
+        mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
+                config.connectTimeoutSeconds(), config.maxMessageSize(),
+                new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(store, meta))));
+
+        GatewayNode self = new GatewayNode(nodeId, notifyAddress, mqttAddress.getHostString() + ":" + mqttAddress.getPort());
+        meta.heartbeat(self).join();
+        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rmqtt-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeat.scheduleAtFixedRate(() -> meta.heartbeat(self).exceptionally(e -> {
+            LOG.warn("Heartbeat to meta failed: {}", e.getMessage());
+            return null;
+        }), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+        started.push(() -> {
+            heartbeat.shutdownNow();
+            meta.leave(nodeId);
+        });
+
+        Notifier notifier = new Notifier(config.namesrv(), config.notifierGroup(), instance, mapper.rocketTopics(),
+                topic -> notifyAddresses(meta.nodesMatching(topic)), notifyClient);
+        started.push(notifier);
+        notifier.start();
+        LOG.info("Gateway {} ready: MQTT on {}, notify on {}, RocketMQ {}", nodeId, self.mqttAddress(), notifyAddress, config.namesrv());
+    }
+
+    private Collection<String> notifyAddresses(Collection<String> nodeIds) {
+        return nodeIds.stream().map(meta::node).flatMap(Optional::stream).map(GatewayNode::notifyAddress).toList();
+    }
+
+    public int mqttPort() {
+        return mqttAddress.getPort();
+    }
+
+    public int notifyPort() {
+        return notifyPort;
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            AutoCloseable c = started.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("Error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package org.rmqtt.gateway;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.rmqtt.common.config.ConfigException;
+import org.rmqtt.common.config.GatewayConfig;
+import org.rmqtt.common.mapping.TopicMapper;
+import org.rmqtt.meta.InMemoryMetaClient;
+import org.rmqtt.meta.MetaClient;
+import org.rmqtt.store.embedded.EmbeddedRocketMq;
+import org.rmqtt.store.plugin.LmqDispatchPlugin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a gateway in the foreground: with {@code rocketmq.embedded=true} also a RocketMQ name
+ * server and broker in this JVM. Arguments are {@code --key=value} overrides of the file named by
+ * the {@code rmqtt.conf} system property. Stops cleanly on SIGTERM / Ctrl-C.
+ */
+public final class StandaloneMain {
+    private static final Logger LOG = LoggerFactory.getLogger(StandaloneMain.class);
+
+    private StandaloneMain() {
+    }
+
+    public static void main(String[] args) {
+        GatewayConfig config;
+        try {
+            String file = System.getProperty("rmqtt.conf");
+            config = GatewayConfig.load(file == null ? null : Path.of(file), args);
+        } catch (ConfigException e) {
+            System.err.println("Configuration error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable stop;
+        try {
+            stop = start(config);
+        } catch (RuntimeException e) {
+            LOG.error("Start-up failed: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("Shutting down");
+            stop.run();
+            stopped.countDown();
+        }, "rmqtt-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts everything the config asks for; returns what stops it all, in reverse order. */
+    static Runnable start(GatewayConfig config) {
+        EmbeddedRocketMq rocketMq = null;
+        MetaClient meta = new InMemoryMetaClient();
+        try {
+            if (config.embedded()) {
+                Path data = config.dataDir().toAbsolutePath();
+                createDirectories(data);
+                // The broker plug-in learns the wildcard filters in use from this process's meta.
+                LmqDispatchPlugin.useWildcardFilters(meta::matchingWildcardFilters);
+                rocketMq = EmbeddedRocketMq.start(data.resolve("rocketmq"), config.embeddedNamesrvPort(), config.embeddedBrokerPort());
+                rocketMq.createTopics(TopicMapper.parse(config.topicRules(), config.defaultTopic()).rocketTopics(), config.topicQueues());
+                config = config.with(Map.of("rocketmq.namesrv", rocketMq.namesrvAddress()));
+            }
+            Gateway gateway = new Gateway(config, meta);
+            gateway.start();
+            EmbeddedRocketMq broker = rocketMq;
+            return () -> {
+                gateway.close();
+                meta.close();
+                if (broker != null) {
+                    broker.close();
+                }
+            };
+        } catch (RuntimeException e) {
+            if (rocketMq != null) {
+                rocketMq.close();
+            }
+            meta.close();
+            throw e;
+        }
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new ConfigException("data.dir: cannot create " + dir + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package org.rmqtt.gateway.connect;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.rmqtt.gateway.connection.ConnectionContext;
+import org.rmqtt.gateway.connection.ConnectionContext.State;
+import org.rmqtt.gateway.connection.Disconnects;
+import org.rmqtt.gateway.server.HandlerNames;
+import org.rmqtt.gateway.session.Session;
+import org.rmqtt.gateway.session.SessionFactory;
+import org.rmqtt.gateway.session.SessionRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connection lifecycle: CONNECT must come first and only once; the session is claimed
+ * cluster-wide before CONNACK; keep-alive replaces the connect timeout; the session ends with
+ * the channel. Packets a client sends right behind its CONNECT wait until the CONNACK is out.
+ */
+@ChannelHandler.Sharable
+public final class ConnectHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectHandler.class);
+
+    private final SessionRegistry registry;
+    private final SessionFactory sessions;
+
+    public ConnectHandler(SessionRegistry registry, SessionFactory sessions) {
+        this.registry = registry;
+        this.sessions = sessions;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        MqttMessage m = (MqttMessage) msg;
+        ConnectionContext cc = ConnectionContext.of(ctx.channel());
+        MqttMessageType type = m.fixedHeader().messageType();
+        if (type == MqttMessageType.CONNECT) {
+            ReferenceCountUtil.release(msg);
+            if (cc.transition(State.AWAITING_CONNECT, State.CONNECTING)) {
+                connect(ctx, cc, (MqttConnectMessage) m);
+            } else {
+                Disconnects.protocolViolation(ctx.channel(), "second CONNECT on one connection (MQTT-3.1.0-2)");
+            }
+            return;
+        }
+        switch (cc.state()) {
+            case CONNECTED -> ctx.fireChannelRead(msg);
+            case CONNECTING -> early(ctx.channel()).add(msg);
+            default -> {
+                ReferenceCountUtil.release(msg);
+                Disconnects.protocolViolation(ctx.channel(), type + " before CONNECT (MQTT-3.1.0-1)");
+            }
+        }
+    }
+
+    private void connect(ChannelHandlerContext ctx, ConnectionContext cc, MqttConnectMessage connect) {
+        Channel channel = ctx.channel();
+        String clientId = connect.payload().clientIdentifier();
+        boolean cleanSession = connect.variableHeader().isCleanSession();
+        if (clientId == null || clientId.isEmpty()) {
+            if (!cleanSession) {
+                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                        "empty client identifier with CleanSession=0 (MQTT-3.1.3-8)");
+                return;
+            }
+            clientId = "auto-" + UUID.randomUUID();
+        }
+        // Hold reads until CONNACK: a client may pipeline packets behind CONNECT.
+        channel.config().setAutoRead(false);
+        Session session = sessions.create(clientId, channel);
+        cc.session(session);
+        int keepAlive = connect.variableHeader().keepAliveTimeSeconds();
+        registry.register(session).whenComplete((epoch, error) -> session.execute(() -> {
+            if (error != null) {
+                LOG.warn("Refusing {}: session registry unavailable: {}", session.clientId(), error.getMessage());
+                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "session registry unavailable");
+                return;
+            }
+            if (epoch < 0 || !channel.isActive() || !cc.transition(State.CONNECTING, State.CONNECTED)) {
+                if (epoch >= 0) {
+                    registry.unregister(session); // closed while the claim was under way
+                }
+                channel.close();
+                return;
+            }
+            replaceIdleHandler(ctx, keepAlive);
+            // Persistent sessions are not kept yet, so there is never a session to resume.
+            ctx.writeAndFlush(MqttMessageBuilders.connAck()
+                    .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(false).build());
+            LOG.debug("Client {} connected from {} (keep-alive {} s)", session.clientId(), channel.remoteAddress(), keepAlive);
+            ArrayDeque<Object> early = channel.attr(EarlyPackets.KEY).getAndSet(null);
+            if (early != null) {
+                early.forEach(ctx::fireChannelRead);
+            }
+            channel.config().setAutoRead(true);
+        }));
+    }
+
+    private static ArrayDeque<Object> early(Channel channel) {
+        ArrayDeque<Object> queue = channel.attr(EarlyPackets.KEY).get();
+        if (queue == null) {
+            queue = new ArrayDeque<>();
+            channel.attr(EarlyPackets.KEY).set(queue);
+        }
+        return queue;
+    }
+
+    private static void replaceIdleHandler(ChannelHandlerContext ctx, int keepAliveSeconds) {
+        if (keepAliveSeconds > 0) {
+            // MQTT-3.1.2-24: one and a half times the keep-alive without a packet ends the connection.
+            long timeoutMillis = keepAliveSeconds * 1500L;
+            ctx.pipeline().replace(HandlerNames.IDLE, HandlerNames.IDLE,
+                    new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
+        } else {
+            ctx.pipeline().remove(HandlerNames.IDLE);
+        }
+    }
+
+    private static void refuse(ChannelHandlerContext ctx, MqttConnectReturnCode code, String reason) {
+        ctx.writeAndFlush(MqttMessageBuilders.connAck().returnCode(code).sessionPresent(false).build());
+        Disconnects.protocolViolation(ctx.channel(), "CONNECT refused: " + reason);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        ConnectionContext cc = ConnectionContext.of(ctx.channel());
+        cc.markClosed();
+        ArrayDeque<Object> early = ctx.channel().attr(EarlyPackets.KEY).getAndSet(null);
+        if (early != null) {
+            early.forEach(ReferenceCountUtil::release);
+        }
+        Session session = cc.session();
+        if (session != null) {
+            session.close();
+            registry.unregister(session);
+            LOG.debug("Client {} disconnected{}", session.clientId(), cc.gracefulDisconnect() ? "" : " without DISCONNECT");
+        }
+        super.channelInactive(ctx);
+    }
+
+    /** Packets that arrived between CONNECT and CONNACK. */
+    private static final class EarlyPackets {
+        static final io.netty.util.AttributeKey<ArrayDeque<Object>> KEY = io.netty.util.AttributeKey.valueOf("rmqtt.early");
+    }
+}

@@ -1,0 +1,42 @@
+package org.rmqtt.gateway.notify;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.rmqtt.common.notify.TopicEvent;
+import org.rmqtt.gateway.session.Session;
+import org.rmqtt.gateway.session.Subscription;
+import org.rmqtt.gateway.subscribe.SubscriptionIndex;
+
+/**
+ * Matches topic events against this node's subscriptions and wakes the sessions concerned, with
+ * one task per session per batch.
+ */
+public final class TopicEventDispatcher {
+    private final SubscriptionIndex index;
+
+    private record Wakeup(Subscription subscription, String broker, long offset) {}
+
+    public TopicEventDispatcher(SubscriptionIndex index) {
+        this.index = index;
+    }
+
+    public void dispatch(List<TopicEvent> events) {
+        Map<Session, List<Wakeup>> bySession = new HashMap<>();
+        for (TopicEvent event : events) {
+            index.match(event.topic(), (filter, sub) -> {
+                long offset = event.offsetOf(sub.lmq());
+                if (offset >= 0) {
+                    bySession.computeIfAbsent(sub.session(), s -> new ArrayList<>())
+                            .add(new Wakeup(sub, event.brokerName(), offset));
+                }
+            });
+        }
+        bySession.forEach((session, wakeups) -> session.execute(() -> {
+            for (Wakeup w : wakeups) {
+                session.onTopicEvent(w.subscription(), w.broker(), w.offset());
+            }
+        }));
+    }
+}

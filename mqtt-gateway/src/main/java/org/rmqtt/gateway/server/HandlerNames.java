@@ -1,0 +1,20 @@
+package org.rmqtt.gateway.server;
+
+/** Names of the pipeline's handlers, so that they can be found and replaced. */
+public final class HandlerNames {
+    public static final String IDLE = "idle";
+    public static final String IDLE_CLOSE = "idleClose";
+    public static final String DECODER = "mqttDecoder";
+    public static final String ENCODER = "mqttEncoder";
+    public static final String MALFORMED = "malformedPacket";
+    public static final String CONNECT = "connect";
+    public static final String PUBLISH = "publish";
+    public static final String SUBSCRIBE = "subscribe";
+    public static final String DELIVERY = "delivery";
+    public static final String PING = "ping";
+    public static final String DISCONNECT = "disconnect";
+    public static final String EXCEPTION = "exception";
+
+    private HandlerNames() {
+    }
+}

@@ -1,0 +1,51 @@
+package org.rmqtt.gateway.server;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+import org.rmqtt.gateway.connect.ConnectHandler;
+import org.rmqtt.gateway.connect.IdleCloseHandler;
+import org.rmqtt.gateway.connect.PingDisconnectHandler;
+import org.rmqtt.gateway.connection.ConnectionContext;
+import org.rmqtt.gateway.connection.ExceptionHandler;
+import org.rmqtt.gateway.connection.MalformedPacketHandler;
+import org.rmqtt.gateway.publish.PublishHandler;
+import org.rmqtt.gateway.session.DeliveryHandler;
+import org.rmqtt.gateway.subscribe.SubscribeHandler;
+
+/** One handler per concern, in the order a packet meets them; the exception handler is last. */
+public final class MqttChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private final int connectTimeoutSeconds;
+    private final int maxMessageSize;
+    private final ConnectHandler connect;
+    private final PublishHandler publish;
+    private final SubscribeHandler subscribe = new SubscribeHandler();
+
+    public MqttChannelInitializer(int connectTimeoutSeconds, int maxMessageSize, ConnectHandler connect, PublishHandler publish) {
+        this.connectTimeoutSeconds = connectTimeoutSeconds;
+        this.maxMessageSize = maxMessageSize;
+        this.connect = connect;
+        this.publish = publish;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ConnectionContext.attach(ch);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(HandlerNames.IDLE, new IdleStateHandler(connectTimeoutSeconds, 0, 0, TimeUnit.SECONDS));
+        p.addLast(HandlerNames.IDLE_CLOSE, IdleCloseHandler.INSTANCE);
+        p.addLast(HandlerNames.DECODER, new MqttDecoder(maxMessageSize));
+        p.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
+        p.addLast(HandlerNames.MALFORMED, MalformedPacketHandler.INSTANCE);
+        p.addLast(HandlerNames.CONNECT, connect);
+        p.addLast(HandlerNames.PUBLISH, publish);
+        p.addLast(HandlerNames.SUBSCRIBE, subscribe);
+        p.addLast(HandlerNames.DELIVERY, DeliveryHandler.INSTANCE);
+        p.addLast(HandlerNames.PING, PingDisconnectHandler.INSTANCE);
+        p.addLast(HandlerNames.EXCEPTION, ExceptionHandler.INSTANCE);
+    }
+}

@@ -1,0 +1,81 @@
+package org.rmqtt.gateway.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.rmqtt.gateway.GatewayException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The MQTT TCP listener. Uses epoll where the platform has it. */
+public final class MqttServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MqttServer.class);
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final boolean epoll = Epoll.isAvailable();
+    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private Channel listener;
+
+    public MqttServer() {
+        boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("mqtt-accept"))
+                : new NioEventLoopGroup(1, new DefaultThreadFactory("mqtt-accept"));
+        workers = epoll ? new EpollEventLoopGroup(0, new DefaultThreadFactory("mqtt-io"))
+                : new NioEventLoopGroup(0, new DefaultThreadFactory("mqtt-io"));
+    }
+
+    public InetSocketAddress bind(String host, int port, ChannelInitializer<SocketChannel> initializer) {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        ch.pipeline().addLast(initializer);
+                    }
+                });
+        try {
+            listener = bootstrap.bind(host, port).sync().channel();
+        } catch (Exception e) {
+            throw new GatewayException("cannot listen for MQTT on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        InetSocketAddress address = (InetSocketAddress) listener.localAddress();
+        LOG.info("MQTT listening on {}:{} ({})", address.getHostString(), address.getPort(), epoll ? "epoll" : "nio");
+        return address;
+    }
+
+    public int connectionCount() {
+        return channels.size();
+    }
+
+    @Override
+    public void close() {
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,62 @@
+package org.rmqtt.gateway.session;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.rmqtt.common.mapping.LmqNames;
+
+/**
+ * One filter a session subscribed to, and where it has read up to in the filter's LMQ on each
+ * broker. Touched only on the session's event loop, except the immutable fields.
+ */
+public final class Subscription {
+    private final Session session;
+    private final String filter;
+    private final String lmq;
+    private volatile int qos;
+    final Map<String, Cursor> cursors = new HashMap<>();
+
+    Subscription(Session session, String filter, int qos) {
+        this.session = session;
+        this.filter = filter;
+        this.lmq = LmqNames.of(filter);
+        this.qos = qos;
+    }
+
+    public Session session() {
+        return session;
+    }
+
+    public String filter() {
+        return filter;
+    }
+
+    public String lmq() {
+        return lmq;
+    }
+
+    public int qos() {
+        return qos;
+    }
+
+    void qos(int qos) {
+        this.qos = qos;
+    }
+
+    /** Read position in the LMQ on one broker. */
+    static final class Cursor {
+        final String broker;
+        /** Next offset to pull. */
+        long nextOffset;
+        /** One past the highest offset an event said exists. */
+        long knownEnd;
+        boolean pulling;
+        boolean retryScheduled;
+        int emptyPulls;
+
+        Cursor(String broker, long nextOffset) {
+            this.broker = broker;
+            this.nextOffset = nextOffset;
+            this.knownEnd = nextOffset;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package org.rmqtt.gateway.subscribe;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import org.rmqtt.common.topic.SubscriptionTrie;
+import org.rmqtt.gateway.session.Subscription;
+import org.rmqtt.meta.MetaClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This gateway's subscriptions, by filter, for matching topic events. It tells meta when a filter
+ * comes into use on this node or goes out of use, so notifiers send events here and publishers
+ * dispatch to the filter's LMQ.
+ */
+public final class SubscriptionIndex {
+    private static final Logger LOG = LoggerFactory.getLogger(SubscriptionIndex.class);
+
+    private final String nodeId;
+    private final MetaClient meta;
+    private final SubscriptionTrie<Subscription> trie = new SubscriptionTrie<>();
+    /** Meta updates of one filter are chained so that an add and a remove cannot overtake each other. */
+    private final Map<String, CompletableFuture<Void>> metaTails = new HashMap<>();
+
+    public SubscriptionIndex(String nodeId, MetaClient meta) {
+        this.nodeId = nodeId;
+        this.meta = meta;
+    }
+
+    /** Adds {@code sub}; completes when meta knows this node holds the filter. */
+    public CompletableFuture<Void> add(Subscription sub) {
+        synchronized (metaTails) {
+            if (trie.add(sub.filter(), sub)) {
+                return chain(sub.filter(), () -> meta.addFilter(nodeId, sub.filter()));
+            }
+            CompletableFuture<Void> pending = metaTails.get(sub.filter());
+            return pending != null ? pending : CompletableFuture.completedFuture(null);
+        }
+    }
+
+    public void remove(Subscription sub) {
+        synchronized (metaTails) {
+            if (trie.remove(sub.filter(), sub)) {
+                chain(sub.filter(), () -> meta.removeFilter(nodeId, sub.filter()))
+                        .exceptionally(e -> {
+                            // Harmless but wasteful: events and dispatch for a filter nobody here reads.
+                            LOG.warn("Could not drop filter {} of node {} from meta: {}", sub.filter(), nodeId, e.getMessage());
+                            return null;
+                        });
+            }
+        }
+    }
+
+    private CompletableFuture<Void> chain(String filter, java.util.function.Supplier<CompletableFuture<Void>> update) {
+        CompletableFuture<Void> previous = metaTails.getOrDefault(filter, CompletableFuture.completedFuture(null));
+        CompletableFuture<Void> next = previous.handle((v, e) -> null).thenCompose(v -> update.get());
+        metaTails.put(filter, next);
+        next.whenComplete((v, e) -> {
+            synchronized (metaTails) {
+                metaTails.remove(filter, next);
+            }
+        });
+        return next;
+    }
+
+    /** Visits every local subscription whose filter matches {@code topicName}. */
+    public void match(String topicName, BiConsumer<String, Subscription> visitor) {
+        trie.match(topicName, visitor);
+    }
+
+    public int filterCount() {
+        return trie.filterCount();
+    }
+}

@@ -1,0 +1,306 @@
+package org.rmqtt.meta;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.rmqtt.common.topic.SubscriptionTrie;
+import org.rmqtt.common.topic.Topics;
+
+/**
+ * Meta state held in this JVM only: for a single gateway, for several gateways in one test JVM,
+ * and for unit tests. Nothing survives a restart.
+ *
+ * <p>Writes are serialized by the object's monitor; views read concurrent structures without a
+ * lock. Leases are checked against the clock on each call: expired nodes are dropped, with their
+ * filters, the first time anybody looks after the expiry.
+ */
+public final class InMemoryMetaClient implements MetaClient {
+
+    private record Lease(GatewayNode node, long expiresAtMillis) {}
+
+    private record Owner(String nodeId, long epoch) {}
+
+    private record StoredWill(long epoch, WillMessage will) {}
+
+    /** Who keeps a filter in use: a node (its live subscriptions) or a persistent session. */
+    private record Holder(String nodeId, String clientId) {
+        static Holder node(String nodeId) {
+            return new Holder(nodeId, null);
+        }
+
+        static Holder session(String clientId) {
+            return new Holder(null, clientId);
+        }
+    }
+
+    private final Clock clock;
+    private final Duration leaseTime;
+    private final Map<String, Lease> nodes = new ConcurrentHashMap<>();
+    private final SubscriptionTrie<Holder> filterHolders = new SubscriptionTrie<>();
+    private final Map<String, Owner> sessions = new HashMap<>();
+    private final Map<String, TreeMap<String, Integer>> persistent = new HashMap<>();
+    private final TreeMap<String, RetainedMessage> retained = new TreeMap<>();
+    private final Map<String, Map<String, StoredWill>> wills = new HashMap<>();
+    private long lastEpoch;
+    /** The earliest lease expiry, so views check the clock against one field only. */
+    private volatile long nextExpiryMillis = Long.MAX_VALUE;
+
+    public InMemoryMetaClient() {
+        this(Clock.systemUTC(), Duration.ofSeconds(30));
+    }
+
+    public InMemoryMetaClient(Clock clock, Duration leaseTime) {
+        this.clock = clock;
+        this.leaseTime = leaseTime;
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+
+    // ---- membership ----
+
+    @Override
+    public synchronized CompletableFuture<Void> heartbeat(GatewayNode node) {
+        expireLeases();
+        long expiresAt = clock.millis() + leaseTime.toMillis();
+        nodes.put(node.id(), new Lease(node, expiresAt));
+        nextExpiryMillis = Math.min(nextExpiryMillis, expiresAt);
+        return done(null);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> leave(String nodeId) {
+        MetaValidation.id("node id", nodeId);
+        nodes.remove(nodeId);
+        dropFilters(nodeId);
+        return done(null);
+    }
+
+    @Override
+    public Optional<GatewayNode> node(String nodeId) {
+        Lease lease = nodes.get(nodeId);
+        return lease != null && live(lease) ? Optional.of(lease.node()) : Optional.empty();
+    }
+
+    @Override
+    public Collection<GatewayNode> liveNodes() {
+        return nodes.values().stream().filter(this::live).map(Lease::node).toList();
+    }
+
+    private boolean live(Lease lease) {
+        return lease.expiresAtMillis() > clock.millis();
+    }
+
+    private void expireIfDue() {
+        if (clock.millis() >= nextExpiryMillis) {
+            synchronized (this) {
+                expireLeases();
+            }
+        }
+    }
+
+    /** Under the monitor. */
+    private void expireLeases() {
+        long now = clock.millis();
+        if (now < nextExpiryMillis) {
+            return;
+        }
+        long next = Long.MAX_VALUE;
+        for (Lease lease : List.copyOf(nodes.values())) {
+            if (lease.expiresAtMillis() <= now) {
+                nodes.remove(lease.node().id());
+                dropFilters(lease.node().id());
+            } else {
+                next = Math.min(next, lease.expiresAtMillis());
+            }
+        }
+        nextExpiryMillis = next;
+    }
+
+    private void dropFilters(String nodeId) {
+        Holder holder = Holder.node(nodeId);
+        for (String filter : filterHolders.filters()) {
+            filterHolders.remove(filter, holder);
+        }
+    }
+
+    // ---- filters in use ----
+
+    @Override
+    public synchronized CompletableFuture<Void> addFilter(String nodeId, String filter) {
+        MetaValidation.id("node id", nodeId);
+        Topics.validateFilter(filter);
+        filterHolders.add(filter, Holder.node(nodeId));
+        return done(null);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> removeFilter(String nodeId, String filter) {
+        MetaValidation.id("node id", nodeId);
+        Topics.validateFilter(filter);
+        filterHolders.remove(filter, Holder.node(nodeId));
+        return done(null);
+    }
+
+    @Override
+    public Set<String> matchingWildcardFilters(String topicName) {
+        expireIfDue();
+        Set<String> result = new HashSet<>();
+        filterHolders.match(topicName, (filter, holder) -> {
+            if (Topics.isWildcard(filter)) {
+                result.add(filter);
+            }
+        });
+        return result;
+    }
+
+    @Override
+    public Set<String> nodesMatching(String topicName) {
+        expireIfDue();
+        Set<String> result = new HashSet<>();
+        filterHolders.match(topicName, (filter, holder) -> {
+            if (holder.nodeId() != null) {
+                result.add(holder.nodeId());
+            }
+        });
+        return result;
+    }
+
+    // ---- session registry ----
+
+    @Override
+    public synchronized CompletableFuture<SessionClaim> claimSession(String clientId, String nodeId) {
+        MetaValidation.id("client id", clientId);
+        MetaValidation.id("node id", nodeId);
+        long epoch = ++lastEpoch;
+        Owner previous = sessions.put(clientId, new Owner(nodeId, epoch));
+        return done(previous == null
+                ? new SessionClaim(epoch, null, 0)
+                : new SessionClaim(epoch, previous.nodeId(), previous.epoch()));
+    }
+
+    @Override
+    public synchronized CompletableFuture<Boolean> releaseSession(String clientId, String nodeId, long epoch) {
+        MetaValidation.id("client id", clientId);
+        MetaValidation.id("node id", nodeId);
+        return done(sessions.remove(clientId, new Owner(nodeId, epoch)));
+    }
+
+    // ---- persistent sessions ----
+
+    @Override
+    public synchronized CompletableFuture<Void> addSubscription(String clientId, Subscription subscription) {
+        MetaValidation.id("client id", clientId);
+        persistent.computeIfAbsent(clientId, c -> new TreeMap<>()).put(subscription.filter(), subscription.qos());
+        filterHolders.add(subscription.filter(), Holder.session(clientId));
+        return done(null);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> removeSubscription(String clientId, String filter) {
+        MetaValidation.id("client id", clientId);
+        Topics.validateFilter(filter);
+        TreeMap<String, Integer> subscriptions = persistent.get(clientId);
+        if (subscriptions != null && subscriptions.remove(filter) != null) {
+            filterHolders.remove(filter, Holder.session(clientId));
+            if (subscriptions.isEmpty()) {
+                persistent.remove(clientId);
+            }
+        }
+        return done(null);
+    }
+
+    @Override
+    public synchronized CompletableFuture<List<Subscription>> subscriptions(String clientId) {
+        MetaValidation.id("client id", clientId);
+        TreeMap<String, Integer> subscriptions = persistent.getOrDefault(clientId, new TreeMap<>());
+        List<Subscription> result = new ArrayList<>(subscriptions.size());
+        subscriptions.forEach((filter, qos) -> result.add(new Subscription(filter, qos)));
+        return done(result);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> dropSession(String clientId) {
+        MetaValidation.id("client id", clientId);
+        TreeMap<String, Integer> subscriptions = persistent.remove(clientId);
+        if (subscriptions != null) {
+            Holder holder = Holder.session(clientId);
+            subscriptions.keySet().forEach(filter -> filterHolders.remove(filter, holder));
+        }
+        return done(null);
+    }
+
+    // ---- retained messages ----
+
+    @Override
+    public synchronized CompletableFuture<Void> retain(RetainedMessage message) {
+        if (message.clears()) {
+            retained.remove(message.topic());
+        } else {
+            retained.put(message.topic(), message);
+        }
+        return done(null);
+    }
+
+    @Override
+    public synchronized CompletableFuture<List<RetainedMessage>> retained(String filter) {
+        Topics.validateFilter(filter);
+        if (!Topics.isWildcard(filter)) {
+            RetainedMessage message = retained.get(filter);
+            return done(message == null ? List.of() : List.of(message));
+        }
+        return done(retained.values().stream().filter(m -> Topics.matches(filter, m.topic())).toList());
+    }
+
+    // ---- wills ----
+
+    @Override
+    public synchronized CompletableFuture<Void> storeWill(String nodeId, long epoch, WillMessage will) {
+        MetaValidation.id("node id", nodeId);
+        MetaValidation.epoch(epoch);
+        wills.computeIfAbsent(nodeId, n -> new TreeMap<>()).put(will.clientId(), new StoredWill(epoch, will));
+        return done(null);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Boolean> clearWill(String nodeId, String clientId, long epoch) {
+        MetaValidation.id("node id", nodeId);
+        MetaValidation.id("client id", clientId);
+        Map<String, StoredWill> ofNode = wills.get(nodeId);
+        StoredWill stored = ofNode == null ? null : ofNode.get(clientId);
+        if (stored == null || stored.epoch() != epoch) {
+            return done(false);
+        }
+        ofNode.remove(clientId);
+        if (ofNode.isEmpty()) {
+            wills.remove(nodeId);
+        }
+        return done(true);
+    }
+
+    @Override
+    public synchronized CompletableFuture<List<WillMessage>> takeWills(String deadNodeId) {
+        MetaValidation.id("node id", deadNodeId);
+        expireLeases();
+        if (nodes.containsKey(deadNodeId)) {
+            return done(List.of());
+        }
+        Map<String, StoredWill> ofNode = wills.remove(deadNodeId);
+        return done(ofNode == null ? List.of() : ofNode.values().stream().map(StoredWill::will).toList());
+    }
+
+    @Override
+    public void close() {
+    }
+}

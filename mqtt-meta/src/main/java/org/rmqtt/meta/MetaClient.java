@@ -1,0 +1,129 @@
+package org.rmqtt.meta;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The port to the cluster's small consistent state: gateway membership, the filters in use on
+ * each gateway, the session registry, subscriptions of persistent sessions, retained messages and
+ * the wills of connections whose gateway died.
+ *
+ * <p>Writes return futures and never block the caller. A write that cannot reach the state in
+ * time (no meta leader) completes exceptionally with {@link MetaUnavailableException}. Reads named
+ * "view" come from a local copy that follows the replicated state; they are used on hot paths
+ * (every publish asks which wildcard filters match) and may lag a write made on another node by a
+ * moment. A write made through this client is in this client's view when its future completes.
+ * Other reads return futures and see every write that completed before they were called.
+ */
+public interface MetaClient extends AutoCloseable {
+
+    // ---- membership ----
+
+    /**
+     * Registers {@code node} or renews its lease. Gateways call it periodically, well within the
+     * lease time, and before adding filters. A node whose lease expires is dropped with its
+     * filters; a gateway that finds itself missing from {@link #node} must heartbeat and re-add its
+     * filters.
+     */
+    CompletableFuture<Void> heartbeat(GatewayNode node);
+
+    /** Removes a node that shuts down cleanly, with its filters. Its wills become claimable. */
+    CompletableFuture<Void> leave(String nodeId);
+
+    /** View: a live node by id. */
+    Optional<GatewayNode> node(String nodeId);
+
+    /** View: every live node. */
+    Collection<GatewayNode> liveNodes();
+
+    // ---- filters in use ----
+
+    /**
+     * Records that {@code nodeId} has at least one subscription on {@code filter}. A filter is
+     * in use while any node or persistent session holds it; a wildcard filter in use gets its own
+     * LMQ dispatch.
+     */
+    CompletableFuture<Void> addFilter(String nodeId, String filter);
+
+    /** The opposite of {@link #addFilter}: the node's last subscription on {@code filter} went. */
+    CompletableFuture<Void> removeFilter(String nodeId, String filter);
+
+    /**
+     * View: the wildcard filters in use anywhere in the cluster, by a node or by a persistent
+     * session (connected or not), that match {@code topicName}.
+     */
+    Set<String> matchingWildcardFilters(String topicName);
+
+    /** View: the ids of nodes holding a filter (exact or wildcard) that matches {@code topicName}. */
+    Set<String> nodesMatching(String topicName);
+
+    // ---- session registry ----
+
+    /**
+     * Makes {@code nodeId} the owner of {@code clientId} with a new, higher epoch. Exactly one of
+     * two racing claims gets each epoch; the result names the owner it displaced, if any, so the
+     * caller can tell that node to close the old connection.
+     */
+    CompletableFuture<SessionClaim> claimSession(String clientId, String nodeId);
+
+    /**
+     * Releases {@code clientId} if {@code nodeId} still owns it at {@code epoch}; a later claim
+     * wins over a stale release. Completes with whether the release took effect.
+     */
+    CompletableFuture<Boolean> releaseSession(String clientId, String nodeId, long epoch);
+
+    // ---- persistent sessions ----
+
+    /**
+     * Adds or updates a subscription of the persistent session {@code clientId}. Its filter counts
+     * as in use until it is removed or the session is dropped, whether the client is connected or
+     * not, and whichever node it connects to.
+     */
+    CompletableFuture<Void> addSubscription(String clientId, Subscription subscription);
+
+    /** Removes a subscription of a persistent session; a no-op if it is not there. */
+    CompletableFuture<Void> removeSubscription(String clientId, String filter);
+
+    /** The subscriptions of {@code clientId}'s persistent session, sorted by filter; empty if none. */
+    CompletableFuture<List<Subscription>> subscriptions(String clientId);
+
+    /** Forgets every subscription of {@code clientId}: a clean session starts, or the session expired. */
+    CompletableFuture<Void> dropSession(String clientId);
+
+    // ---- retained messages ----
+
+    /** Stores the retained message of its topic, replacing the previous one; an empty payload clears it. */
+    CompletableFuture<Void> retain(RetainedMessage message);
+
+    /** The retained messages whose topic matches {@code filter}, sorted by topic. */
+    CompletableFuture<List<RetainedMessage>> retained(String filter);
+
+    // ---- wills ----
+
+    /**
+     * Stores the will of {@code will.clientId()}'s connection on {@code nodeId} at session
+     * {@code epoch}, replacing a previous will of that client on that node.
+     */
+    CompletableFuture<Void> storeWill(String nodeId, long epoch, WillMessage will);
+
+    /**
+     * Forgets the will of a connection that ended with DISCONNECT or whose will its own node
+     * published; only if it is still the will stored at {@code epoch}. Completes with whether it
+     * was removed.
+     */
+    CompletableFuture<Boolean> clearWill(String nodeId, String clientId, long epoch);
+
+    /**
+     * Takes the wills stored by {@code deadNodeId} for publishing, if that node is no longer live
+     * (its lease expired, or it left). Each will is handed out exactly once across the cluster:
+     * of racing callers, one gets them and the others get an empty list. Empty while the node is
+     * live.
+     */
+    CompletableFuture<List<WillMessage>> takeWills(String deadNodeId);
+
+    @Override
+    void close();
+}

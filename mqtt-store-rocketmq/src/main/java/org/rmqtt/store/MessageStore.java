@@ -1,0 +1,26 @@
+package org.rmqtt.store;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The storage port: the gateway's only way to RocketMQ. Every call is asynchronous; futures
+ * complete on a storage thread, so callers hop back to their own thread before touching state.
+ */
+public interface MessageStore extends AutoCloseable {
+
+    /**
+     * Stores one message, dispatched to {@code request.lmqs()}. Completes once the broker has
+     * confirmed the write, exceptionally if it did not (then nothing may be acknowledged).
+     */
+    CompletableFuture<PublishReceipt> publish(PublishRequest request);
+
+    /** Reads up to {@code max} messages of {@code lmq} on {@code brokerName} from {@code offset}. */
+    CompletableFuture<PullBatch> pull(String brokerName, String lmq, long offset, int max);
+
+    /** The next offset to be written in {@code lmq}, per broker; where a new subscription starts. */
+    CompletableFuture<Map<String, Long>> maxOffsets(String lmq);
+
+    @Override
+    void close();
+}

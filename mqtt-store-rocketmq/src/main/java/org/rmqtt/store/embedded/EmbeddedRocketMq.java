@@ -1,0 +1,185 @@
+package org.rmqtt.store.embedded;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.broker.BrokerController;
+import org.apache.rocketmq.common.BrokerConfig;
+import org.apache.rocketmq.common.MQVersion;
+import org.apache.rocketmq.common.TopicConfig;
+import org.apache.rocketmq.remoting.protocol.RemotingCommand;
+import org.apache.rocketmq.common.constant.PermName;
+import org.apache.rocketmq.common.namesrv.NamesrvConfig;
+import org.apache.rocketmq.namesrv.NamesrvController;
+import org.apache.rocketmq.remoting.netty.NettyClientConfig;
+import org.apache.rocketmq.remoting.netty.NettyServerConfig;
+import org.apache.rocketmq.store.config.MessageStoreConfig;
+import org.rmqtt.store.StoreException;
+import org.rmqtt.store.plugin.LmqDispatchPlugin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A RocketMQ name server and one broker in this JVM, for standalone mode and for tests. LMQ and
+ * multi-dispatch are on, the dispatch plug-in is loaded, files stay under {@code dataDir}.
+ */
+public final class EmbeddedRocketMq implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRocketMq.class);
+    public static final String CLUSTER = "rmqtt";
+    public static final String BROKER_NAME = "broker-a";
+    private static final String HOST = "127.0.0.1";
+
+    private final NamesrvController namesrv;
+    private final BrokerController broker;
+    private final String namesrvAddress;
+
+    private EmbeddedRocketMq(NamesrvController namesrv, BrokerController broker, String namesrvAddress) {
+        this.namesrv = namesrv;
+        this.broker = broker;
+        this.namesrvAddress = namesrvAddress;
+    }
+
+    /**
+     * Starts both. A port of 0 picks free ports. The broker also listens on its port - 2 (fast
+     * channel) and on an HA port, which RocketMQ binds on all interfaces.
+     */
+    public static EmbeddedRocketMq start(Path dataDir, int namesrvPort, int brokerPort) {
+        // The broker and RocksDB write below user.home unless told otherwise.
+        System.setProperty("rocketmq.home.dir", dataDir.toString());
+        System.setProperty("tls.server.mode", System.getProperty("tls.server.mode", "disabled"));
+        // The launchers of namesrv and broker set this; without it a broker registers with
+        // protocol version 0 and the name server drops its topic routes.
+        System.setProperty(RemotingCommand.REMOTING_VERSION_KEY, Integer.toString(MQVersion.CURRENT_VERSION));
+        try {
+            Files.createDirectories(dataDir);
+            int nsPort = namesrvPort == 0 ? freePort() : namesrvPort;
+            NettyServerConfig nsNetty = new NettyServerConfig();
+            nsNetty.setBindAddress(HOST);
+            nsNetty.setListenPort(nsPort);
+            NamesrvConfig nsConfig = new NamesrvConfig();
+            nsConfig.setRocketmqHome(dataDir.toString());
+            nsConfig.setKvConfigPath(dataDir.resolve("namesrv/kvConfig.json").toString());
+            nsConfig.setConfigStorePath(dataDir.resolve("namesrv/namesrv.properties").toString());
+            NamesrvController namesrv = new NamesrvController(nsConfig, nsNetty, new NettyClientConfig());
+            if (!namesrv.initialize()) {
+                throw new StoreException("embedded RocketMQ name server failed to initialize");
+            }
+            namesrv.start();
+            String nsAddr = HOST + ":" + nsPort;
+
+            int port = brokerPort == 0 ? freeBrokerPort() : brokerPort;
+            BrokerConfig brokerConfig = new BrokerConfig();
+            brokerConfig.setBrokerName(BROKER_NAME);
+            brokerConfig.setBrokerClusterName(CLUSTER);
+            brokerConfig.setBrokerIP1(HOST);
+            brokerConfig.setBrokerIP2(HOST);
+            brokerConfig.setNamesrvAddr(nsAddr);
+            brokerConfig.setListenPort(port);
+            brokerConfig.setRocketmqHome(dataDir.toString());
+            brokerConfig.setAutoCreateSubscriptionGroup(true);
+            brokerConfig.setAutoCreateTopicEnable(false);
+            brokerConfig.setMessageStorePlugIn(LmqDispatchPlugin.class.getName());
+            NettyServerConfig brokerNetty = new NettyServerConfig();
+            brokerNetty.setBindAddress(HOST);
+            brokerNetty.setListenPort(port);
+            MessageStoreConfig store = new MessageStoreConfig();
+            Path storeRoot = dataDir.resolve("store");
+            store.setStorePathRootDir(storeRoot.toString());
+            store.setStorePathCommitLog(storeRoot.resolve("commitlog").toString());
+            store.setMappedFileSizeCommitLog(32 * 1024 * 1024);
+            store.setMappedFileSizeConsumeQueue(400_000 * 20);
+            store.setHaListenPort(freePort());
+            store.setEnableLmq(true);
+            store.setEnableMultiDispatch(true);
+            store.setMaxLmqConsumeQueueNum(1_000_000);
+            BrokerController broker = new BrokerController(brokerConfig, brokerNetty, new NettyClientConfig(), store);
+            if (!broker.initialize()) {
+                namesrv.shutdown();
+                throw new StoreException("embedded RocketMQ broker failed to initialize (data in " + storeRoot + ")");
+            }
+            broker.start();
+            LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, data {}", nsAddr, BROKER_NAME, HOST, port, dataDir);
+            return new EmbeddedRocketMq(namesrv, broker, nsAddr);
+        } catch (StoreException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new StoreException("embedded RocketMQ failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates (or updates) first-level topics and waits until the name server routes them, so a
+     * client started next finds them.
+     */
+    public void createTopics(Collection<String> topics, int queues) {
+        for (String topic : topics) {
+            TopicConfig config = new TopicConfig(topic, queues, queues, PermName.PERM_READ | PermName.PERM_WRITE);
+            broker.getTopicConfigManager().updateTopicConfig(config);
+        }
+        broker.registerBrokerAll(true, false, true);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (String topic : topics) {
+            while (namesrv.getRouteInfoManager().pickupTopicRouteData(topic) == null) {
+                if (System.nanoTime() > deadline) {
+                    throw new StoreException("embedded name server did not learn the route of topic " + topic
+                            + "; it knows " + new String(namesrv.getRouteInfoManager().getAllTopicList().encode())
+                            + " brokers " + new String(namesrv.getRouteInfoManager().getAllClusterInfo().encode())
+                            + " broker topics " + broker.getTopicConfigManager().getTopicConfigTable().keySet());
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreException("interrupted while creating topics");
+                }
+            }
+        }
+    }
+
+    public String namesrvAddress() {
+        return namesrvAddress;
+    }
+
+    public BrokerController broker() {
+        return broker;
+    }
+
+    @Override
+    public void close() {
+        broker.shutdown();
+        namesrv.shutdown();
+        LOG.info("Embedded RocketMQ stopped");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(false);
+            socket.bind(new InetSocketAddress(HOST, 0));
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The broker needs its port and port - 2 (its "fast" channel) free. */
+    private static int freeBrokerPort() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = freePort();
+            if (port > 1026 && isFree(port - 2)) {
+                return port;
+            }
+        }
+        throw new IOException("no free port pair for the broker found");
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(HOST, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package org.rmqtt.store.notify;
+
+import java.util.List;
+import org.rmqtt.common.notify.TopicEvent;
+
+/** What a gateway does with the calls other nodes make to it. Implementations must not block. */
+public interface NotifyHandler {
+    /** New messages were stored on topics this node has subscriptions for. */
+    void onTopicEvents(List<TopicEvent> events);
+
+    /** Another node took {@code clientId} over at {@code epoch}; close any older local connection. */
+    void onSessionTakeover(String clientId, long epoch);
+}

@@ -1,0 +1,153 @@
+package org.rmqtt.store.plugin;
+
+import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.apache.rocketmq.common.BoundaryType;
+import org.apache.rocketmq.common.MixAll;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageAccessor;
+import org.apache.rocketmq.common.message.MessageConst;
+import org.apache.rocketmq.common.message.MessageDecoder;
+import org.apache.rocketmq.common.message.MessageExtBatch;
+import org.apache.rocketmq.common.message.MessageExtBrokerInner;
+import org.apache.rocketmq.store.AppendMessageResult;
+import org.apache.rocketmq.store.AppendMessageStatus;
+import org.apache.rocketmq.store.MessageStore;
+import org.apache.rocketmq.store.PutMessageResult;
+import org.apache.rocketmq.store.PutMessageStatus;
+import org.apache.rocketmq.store.plugin.AbstractPluginMessageStore;
+import org.apache.rocketmq.store.plugin.MessageStorePluginContext;
+import org.rmqtt.common.message.MessageProperties;
+import org.rmqtt.common.topic.InvalidTopicException;
+import org.rmqtt.common.topic.Topics;
+import org.rmqtt.store.LmqDispatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Broker plug-in ({@code messageStorePlugIn}) that indexes every message carrying an MQTT topic
+ * property into its LMQs: the exact topic's and the matching wildcard filters'. So a plain
+ * RocketMQ producer reaches MQTT subscribers, and the commitlog holds one copy.
+ *
+ * <p>The dispatch list is always recomputed here: a list sent by a producer is never trusted, or
+ * any producer could write into any LMQ. Messages without the property are left as they are.
+ */
+public class LmqDispatchPlugin extends AbstractPluginMessageStore {
+    private static final Logger LOG = LoggerFactory.getLogger(LmqDispatchPlugin.class);
+
+    private static volatile Function<String, Set<String>> wildcardFilters = topic -> Set.of();
+
+    public LmqDispatchPlugin(MessageStorePluginContext context, MessageStore next) {
+        super(context, next);
+        LOG.info("MQTT LMQ dispatch plug-in loaded");
+    }
+
+    /** Where the plug-in learns the wildcard filters in use; set by a process that embeds the broker. */
+    public static void useWildcardFilters(Function<String, Set<String>> source) {
+        wildcardFilters = source;
+    }
+
+    @Override
+    public PutMessageResult putMessage(MessageExtBrokerInner msg) {
+        addDispatch(msg);
+        return next.putMessage(msg);
+    }
+
+    @Override
+    public CompletableFuture<PutMessageResult> asyncPutMessage(MessageExtBrokerInner msg) {
+        addDispatch(msg);
+        return next.asyncPutMessage(msg);
+    }
+
+    @Override
+    public PutMessageResult putMessages(MessageExtBatch batch) {
+        return asyncPutMessages(batch).join();
+    }
+
+    /**
+     * The commitlog's batch path ignores LMQ dispatch, so a batch with MQTT messages is written
+     * as single puts, in order. The batch is then no longer atomic.
+     */
+    @Override
+    public CompletableFuture<PutMessageResult> asyncPutMessages(MessageExtBatch batch) {
+        if (!MixAll.topicAllowsLMQ(batch.getTopic())) {
+            return next.asyncPutMessages(batch);
+        }
+        List<Message> messages;
+        try {
+            messages = MessageDecoder.decodeMessages(ByteBuffer.wrap(batch.getBody()));
+        } catch (Exception e) {
+            return next.asyncPutMessages(batch); // the store reports the malformed batch itself
+        }
+        if (messages.stream().noneMatch(m -> m.getProperty(MessageProperties.MQTT_TOPIC) != null)) {
+            return next.asyncPutMessages(batch);
+        }
+        CompletableFuture<PutMessageResult> chain = CompletableFuture.completedFuture(null);
+        for (Message m : messages) {
+            MessageExtBrokerInner single = single(batch, m);
+            chain = chain.thenCompose(previous -> previous != null && !previous.isOk()
+                    ? CompletableFuture.completedFuture(previous)
+                    : asyncPutMessage(single).thenApply(r -> merge(previous, r)));
+        }
+        return chain;
+    }
+
+    private static MessageExtBrokerInner single(MessageExtBatch batch, Message m) {
+        MessageExtBrokerInner inner = new MessageExtBrokerInner();
+        inner.setTopic(batch.getTopic());
+        inner.setQueueId(batch.getQueueId());
+        inner.setBody(m.getBody());
+        inner.setFlag(m.getFlag());
+        MessageAccessor.setProperties(inner, m.getProperties());
+        inner.setPropertiesString(MessageDecoder.messageProperties2String(m.getProperties()));
+        inner.setTagsCode(MessageExtBrokerInner.tagsString2tagsCode(inner.getTags()));
+        inner.setBornTimestamp(batch.getBornTimestamp());
+        inner.setBornHost(batch.getBornHost());
+        inner.setStoreHost(batch.getStoreHost());
+        inner.setSysFlag(batch.getSysFlag());
+        inner.setReconsumeTimes(batch.getReconsumeTimes());
+        return inner;
+    }
+
+    /** The answer for the whole batch: the first message's position, the count of all. */
+    private static PutMessageResult merge(PutMessageResult first, PutMessageResult next) {
+        if (first == null || !next.isOk()) {
+            return next;
+        }
+        AppendMessageResult a = first.getAppendMessageResult();
+        AppendMessageResult b = next.getAppendMessageResult();
+        AppendMessageResult merged = new AppendMessageResult(AppendMessageStatus.PUT_OK, a.getWroteOffset(),
+                a.getWroteBytes() + b.getWroteBytes(), a.getMsgId() + "," + b.getMsgId(), a.getStoreTimestamp(),
+                a.getLogicsOffset(), a.getPagecacheRT() + b.getPagecacheRT());
+        merged.setMsgNum(a.getMsgNum() + b.getMsgNum());
+        return new PutMessageResult(PutMessageStatus.PUT_OK, merged);
+    }
+
+    private void addDispatch(MessageExtBrokerInner msg) {
+        String topic = msg.getProperty(MessageProperties.MQTT_TOPIC);
+        if (topic == null || !MixAll.topicAllowsLMQ(msg.getTopic())) {
+            return;
+        }
+        try {
+            Topics.validateTopicName(topic);
+        } catch (InvalidTopicException e) {
+            LOG.warn("Message {} on {} has an invalid MQTT topic, not dispatched to MQTT subscribers: {}",
+                    msg.getMsgId(), msg.getTopic(), e.getMessage());
+            return;
+        }
+        Collection<String> filters = wildcardFilters.apply(topic);
+        MessageAccessor.putProperty(msg, MessageConst.PROPERTY_INNER_MULTI_DISPATCH,
+                String.join(MixAll.LMQ_DISPATCH_SEPARATOR, LmqDispatch.lmqs(topic, filters)));
+        // The commitlog writes the encoded string, not the map.
+        msg.setPropertiesString(MessageDecoder.messageProperties2String(msg.getProperties()));
+    }
+
+    @Override
+    public long getOffsetInQueueByTime(String topic, int queueId, long timestamp, BoundaryType boundaryType) {
+        return next.getOffsetInQueueByTime(topic, queueId, timestamp, boundaryType);
+    }
+}

@@ -1,0 +1,270 @@
+package org.rmqtt.store.rocketmq;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.rocketmq.client.consumer.PullCallback;
+import org.apache.rocketmq.client.consumer.PullResult;
+import org.apache.rocketmq.client.consumer.PullStatus;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.impl.CommunicationMode;
+import org.apache.rocketmq.client.impl.FindBrokerResult;
+import org.apache.rocketmq.client.impl.consumer.PullResultExt;
+import org.apache.rocketmq.client.impl.factory.MQClientInstance;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendCallback;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.common.MixAll;
+import org.apache.rocketmq.common.filter.ExpressionType;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageAccessor;
+import org.apache.rocketmq.common.message.MessageConst;
+import org.apache.rocketmq.common.message.MessageDecoder;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.common.sysflag.PullSysFlag;
+import org.apache.rocketmq.remoting.protocol.header.PullMessageRequestHeader;
+import org.apache.rocketmq.remoting.protocol.route.BrokerData;
+import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
+import org.rmqtt.common.mapping.TopicMapper;
+import org.rmqtt.common.message.MessageProperties;
+import org.rmqtt.store.MessageStore;
+import org.rmqtt.store.PublishReceipt;
+import org.rmqtt.store.PublishRequest;
+import org.rmqtt.store.PullBatch;
+import org.rmqtt.store.StoreException;
+import org.rmqtt.store.StoredMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link MessageStore} on RocketMQ: one message on the mapped first-level topic, dispatched by
+ * the broker to LMQs through {@code INNER_MULTI_DISPATCH}; reads pull an LMQ (queue 0) directly.
+ */
+public final class RocketMqMessageStore implements MessageStore {
+    private static final Logger LOG = LoggerFactory.getLogger(RocketMqMessageStore.class);
+    /** LMQ groups are accepted by the broker without prior registration. */
+    static final String PULL_GROUP = MixAll.LMQ_PREFIX + "rmqtt_gateway";
+    private static final long TIMEOUT_MS = 3_000;
+
+    private final TopicMapper mapper;
+    private final DefaultMQProducer producer;
+    private final ExecutorService blockingCalls;
+    private MQClientInstance client;
+
+    public RocketMqMessageStore(String namesrv, String instanceName, TopicMapper mapper) {
+        this.mapper = mapper;
+        this.producer = new DefaultMQProducer("rmqtt_gateway");
+        producer.setNamesrvAddr(namesrv);
+        // Gateways sharing a JVM (tests) must not share one client instance and its groups.
+        producer.setInstanceName(instanceName);
+        producer.setSendMsgTimeout((int) TIMEOUT_MS);
+        producer.setRetryTimesWhenSendAsyncFailed(2);
+        producer.setMaxMessageSize(4 * 1024 * 1024 + 64 * 1024);
+        this.blockingCalls = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "rmqtt-store-admin");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Connects and checks that every mapped topic has a route; a RocketMQ that is unreachable or
+     * lacks a topic stops start-up here, with the reason.
+     */
+    public void start() {
+        try {
+            producer.start();
+        } catch (MQClientException e) {
+            throw new StoreException("cannot start the RocketMQ producer: " + e.getMessage(), e);
+        }
+        client = producer.getDefaultMQProducerImpl().getMqClientFactory();
+        for (String topic : mapper.rocketTopics()) {
+            if (!client.updateTopicRouteInfoFromNameServer(topic)) {
+                throw new StoreException("RocketMQ topic '" + topic + "' has no route at name server "
+                        + producer.getNamesrvAddr() + " (is RocketMQ reachable, and was the topic created? "
+                        + "e.g. mqadmin updateTopic -n <namesrv> -c <cluster> -t " + topic + ")");
+            }
+        }
+        LOG.info("RocketMQ store connected to {}, topics {}, brokers {}", producer.getNamesrvAddr(),
+                mapper.rocketTopics(), brokerNames());
+    }
+
+    @Override
+    public CompletableFuture<PublishReceipt> publish(PublishRequest request) {
+        Message msg = new Message(mapper.rocketTopic(request.topic()), request.payload());
+        msg.putUserProperty(MessageProperties.MQTT_TOPIC, request.topic());
+        msg.putUserProperty(MessageProperties.MQTT_QOS, Integer.toString(request.qos()));
+        if (request.retain()) {
+            msg.putUserProperty(MessageProperties.MQTT_RETAIN, "true");
+        }
+        if (request.clientId() != null) {
+            msg.putUserProperty(MessageProperties.MQTT_CLIENT_ID, request.clientId());
+        }
+        if (!request.lmqs().isEmpty()) {
+            // A reserved property: putUserProperty refuses it, so it is set the internal way.
+            MessageAccessor.putProperty(msg, MessageConst.PROPERTY_INNER_MULTI_DISPATCH,
+                    String.join(MixAll.LMQ_DISPATCH_SEPARATOR, request.lmqs()));
+        }
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        try {
+            // One queue per MQTT topic keeps a topic's messages in order for backend consumers too.
+            producer.send(msg, (mqs, m, topic) -> mqs.get(Math.floorMod(topic.hashCode(), mqs.size())),
+                    request.topic(), new SendCallback() {
+                        @Override
+                        public void onSuccess(SendResult sent) {
+                            if (sent.getSendStatus() == SendStatus.SEND_OK) {
+                                result.complete(new PublishReceipt(sent.getMsgId(), sent.getMessageQueue().getBrokerName()));
+                            } else {
+                                // Flush or slave timeouts: the write is not confirmed durable as configured.
+                                result.completeExceptionally(new StoreException("RocketMQ answered " + sent.getSendStatus()));
+                            }
+                        }
+
+                        @Override
+                        public void onException(Throwable e) {
+                            result.completeExceptionally(new StoreException("send failed: " + e.getMessage(), e));
+                        }
+                    }, TIMEOUT_MS);
+        } catch (Exception e) {
+            result.completeExceptionally(new StoreException("send failed: " + e.getMessage(), e));
+        }
+        return result;
+    }
+
+    @Override
+    public CompletableFuture<PullBatch> pull(String brokerName, String lmq, long offset, int max) {
+        CompletableFuture<PullBatch> result = new CompletableFuture<>();
+        try {
+            String addr = brokerAddress(brokerName);
+            PullMessageRequestHeader header = new PullMessageRequestHeader();
+            header.setConsumerGroup(PULL_GROUP);
+            header.setTopic(lmq);
+            header.setQueueId(MixAll.LMQ_QUEUE_ID);
+            header.setQueueOffset(offset);
+            header.setMaxMsgNums(max);
+            header.setSysFlag(PullSysFlag.buildSysFlag(false, false, true, false));
+            header.setCommitOffset(0L);
+            header.setSuspendTimeoutMillis(0L);
+            header.setSubscription("*");
+            header.setSubVersion(0L);
+            header.setExpressionType(ExpressionType.TAG);
+            header.setBrokerName(brokerName);
+            client.getMQClientAPIImpl().pullMessage(addr, header, TIMEOUT_MS, CommunicationMode.ASYNC, new PullCallback() {
+                @Override
+                public void onSuccess(PullResult pulled) {
+                    try {
+                        result.complete(toBatch(lmq, offset, (PullResultExt) pulled));
+                    } catch (RuntimeException e) {
+                        result.completeExceptionally(e);
+                    }
+                }
+
+                @Override
+                public void onException(Throwable e) {
+                    result.completeExceptionally(new StoreException("pull " + lmq + "@" + brokerName + " failed: " + e.getMessage(), e));
+                }
+            });
+        } catch (Exception e) {
+            result.completeExceptionally(new StoreException("pull " + lmq + "@" + brokerName + " failed: " + e.getMessage(), e));
+        }
+        return result;
+    }
+
+    private static PullBatch toBatch(String lmq, long offset, PullResultExt pulled) {
+        PullStatus status = pulled.getPullStatus();
+        if (status == PullStatus.NO_NEW_MSG || status == PullStatus.NO_MATCHED_MSG) {
+            return PullBatch.empty(Math.max(offset, pulled.getNextBeginOffset()));
+        }
+        if (status == PullStatus.OFFSET_ILLEGAL) {
+            return new PullBatch(PullBatch.Status.OFFSET_MOVED, List.of(), pulled.getNextBeginOffset());
+        }
+        List<MessageExt> found = MessageDecoder.decodesBatch(ByteBuffer.wrap(pulled.getMessageBinary()), true, true, true);
+        List<StoredMessage> messages = new ArrayList<>(found.size());
+        long expected = offset;
+        for (MessageExt m : found) {
+            long lmqOffset = lmqOffset(m, lmq, expected);
+            expected = lmqOffset + 1;
+            String topic = m.getUserProperty(MessageProperties.MQTT_TOPIC);
+            if (topic == null) {
+                continue; // not an MQTT message; nothing to deliver
+            }
+            messages.add(new StoredMessage(topic,
+                    MessageProperties.qos(m.getUserProperty(MessageProperties.MQTT_QOS)),
+                    "true".equals(m.getUserProperty(MessageProperties.MQTT_RETAIN)),
+                    m.getBody(), lmqOffset));
+        }
+        return new PullBatch(PullBatch.Status.FOUND, messages, Math.max(expected, pulled.getNextBeginOffset()));
+    }
+
+    /** A decoded message carries its offset in each LMQ in a list parallel to the dispatch list. */
+    static long lmqOffset(MessageExt m, String lmq, long fallback) {
+        String dispatch = m.getProperty(MessageConst.PROPERTY_INNER_MULTI_DISPATCH);
+        String offsets = m.getProperty(MessageConst.PROPERTY_INNER_MULTI_QUEUE_OFFSET);
+        if (dispatch == null || offsets == null) {
+            return fallback;
+        }
+        String[] names = dispatch.split(MixAll.LMQ_DISPATCH_SEPARATOR);
+        String[] values = offsets.split(MixAll.LMQ_DISPATCH_SEPARATOR);
+        for (int i = 0; i < names.length && i < values.length; i++) {
+            if (names[i].equals(lmq)) {
+                return Long.parseLong(values[i]);
+            }
+        }
+        return fallback;
+    }
+
+    @Override
+    public CompletableFuture<Map<String, Long>> maxOffsets(String lmq) {
+        return CompletableFuture.supplyAsync(() -> {
+            Map<String, Long> offsets = new HashMap<>();
+            for (String broker : brokerNames()) {
+                try {
+                    offsets.put(broker, client.getMQClientAPIImpl().getMaxOffset(brokerAddress(broker),
+                            new MessageQueue(lmq, broker, MixAll.LMQ_QUEUE_ID), TIMEOUT_MS));
+                } catch (Exception e) {
+                    throw new StoreException("max offset of " + lmq + "@" + broker + " failed: " + e.getMessage(), e);
+                }
+            }
+            return offsets;
+        }, blockingCalls);
+    }
+
+    /** Brokers that host the mapped topics: every LMQ has a part on each of them. */
+    public Set<String> brokerNames() {
+        Set<String> names = new TreeSet<>();
+        for (String topic : mapper.rocketTopics()) {
+            TopicRouteData route = client.getTopicRouteTable().get(topic);
+            if (route != null) {
+                route.getBrokerDatas().stream().map(BrokerData::getBrokerName).forEach(names::add);
+            }
+        }
+        return names;
+    }
+
+    private String brokerAddress(String brokerName) {
+        FindBrokerResult found = client.findBrokerAddressInSubscribe(brokerName, MixAll.MASTER_ID, true);
+        if (found == null) {
+            throw new StoreException("no address known for broker " + brokerName);
+        }
+        return found.getBrokerAddr();
+    }
+
+    public String namesrv() {
+        return producer.getNamesrvAddr();
+    }
+
+    @Override
+    public void close() {
+        producer.shutdown();
+        blockingCalls.shutdownNow();
+    }
+}
