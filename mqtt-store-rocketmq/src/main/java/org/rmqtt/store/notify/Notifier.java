@@ -41,8 +41,10 @@ public final class Notifier implements AutoCloseable {
         this.consumer = new DefaultMQPushConsumer(group);
         consumer.setNamesrvAddr(namesrv);
         consumer.setInstanceName(instanceName);
-        // Events are about new messages: a fresh group has no history to announce.
-        consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
+        // A fresh group starts at the beginning: announcing old messages is harmless (events are
+        // hints and readers skip offsets they passed), while starting at the end would skip
+        // messages stored before the first rebalance.
+        consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
         consumer.setConsumeMessageBatchMaxSize(32);
         consumer.setPullBatchSize(64);
         consumer.setConsumeThreadMin(1);

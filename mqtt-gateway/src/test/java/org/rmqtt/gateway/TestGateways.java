@@ -1,0 +1,55 @@
+package org.rmqtt.gateway;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import org.rmqtt.common.config.GatewayConfig;
+import org.rmqtt.meta.InMemoryMetaClient;
+import org.rmqtt.store.embedded.EmbeddedRocketMq;
+import org.rmqtt.store.embedded.SharedRocketMq;
+import org.rmqtt.store.plugin.LmqDispatchPlugin;
+
+/**
+ * Gateways for integration tests: all on the JVM's shared embedded RocketMQ and one shared meta,
+ * as the nodes of one cluster. Everything binds to 127.0.0.1 on free ports.
+ */
+public final class TestGateways {
+    private static final InMemoryMetaClient META = new InMemoryMetaClient();
+
+    static {
+        LmqDispatchPlugin.useWildcardFilters(META::matchingWildcardFilters);
+    }
+
+    private TestGateways() {
+    }
+
+    public static EmbeddedRocketMq rocketMq() {
+        return SharedRocketMq.get();
+    }
+
+    public static InMemoryMetaClient meta() {
+        return META;
+    }
+
+    public static Gateway start() {
+        try {
+            Path dataDir = Files.createTempDirectory("rmqtt-gw-");
+            dataDir.toFile().deleteOnExit();
+            GatewayConfig config = GatewayConfig.of(Map.of(
+                    "node.id", "node-" + UUID.randomUUID().toString().substring(0, 8),
+                    "data.dir", dataDir.toString(),
+                    "mqtt.host", "127.0.0.1",
+                    "mqtt.port", "0",
+                    "notify.host", "127.0.0.1",
+                    "notify.port", "0",
+                    "rocketmq.namesrv", rocketMq().namesrvAddress(),
+                    "topic.rules", "sensors/#=sensors"));
+            Gateway gateway = new Gateway(config, META);
+            gateway.start();
+            return gateway;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
