@@ -2,6 +2,7 @@ package org.rmqtt.store;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A message to store.
@@ -11,12 +12,19 @@ import java.util.Objects;
  * @param retain   RETAIN flag of the publication
  * @param payload  application payload
  * @param clientId publishing client, null for a backend message
- * @param lmqs     LMQs to index it in: the exact topic's and those of the matching wildcard filters
+ * @param wildcardFilters the wildcard filters in use that match {@code topic}: besides the exact
+ *                        topic's LMQ, the message is indexed in each of theirs
  */
-public record PublishRequest(String topic, int qos, boolean retain, byte[] payload, String clientId, List<String> lmqs) {
+public record PublishRequest(String topic, int qos, boolean retain, byte[] payload, String clientId,
+                             Set<String> wildcardFilters) {
     public PublishRequest {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(payload, "payload");
-        lmqs = List.copyOf(lmqs);
+        wildcardFilters = Set.copyOf(wildcardFilters);
+    }
+
+    /** The LMQs the message is indexed in. */
+    public List<String> lmqs() {
+        return LmqDispatch.lmqs(topic, wildcardFilters);
     }
 }

@@ -14,10 +14,46 @@ public final class MessageProperties {
     /** The clientId of the publishing device; absent for backend messages. */
     public static final String MQTT_CLIENT_ID = "mqttClientId";
 
+    /**
+     * The wildcard filters a gateway found in use for the topic, so that a broker plug-in without
+     * access to meta can dispatch to them too. The plug-in keeps only filters that match the topic,
+     * so a producer cannot use it to write into unrelated LMQs.
+     */
+    public static final String MQTT_DISPATCH_FILTERS = "mqttDispatchFilters";
+
     /** QoS of a message whose producer did not say: at-least-once, as RocketMQ itself. */
     public static final int DEFAULT_QOS = 1;
 
     private MessageProperties() {
+    }
+
+    /** Filters as {@code <length>:<filter>} runs: filters may contain any character but U+0000. */
+    public static String encodeFilters(java.util.Collection<String> filters) {
+        StringBuilder sb = new StringBuilder();
+        for (String f : filters) {
+            sb.append(f.length()).append(':').append(f);
+        }
+        return sb.toString();
+    }
+
+    /** The inverse of {@link #encodeFilters}; throws IllegalArgumentException on a malformed value. */
+    public static java.util.List<String> decodeFilters(String value) {
+        java.util.List<String> filters = new java.util.ArrayList<>();
+        int i = 0;
+        while (i < value.length()) {
+            int colon = value.indexOf(':', i);
+            if (colon <= i) {
+                throw new IllegalArgumentException("malformed filter list at " + i);
+            }
+            int len = Integer.parseInt(value.substring(i, colon));
+            int end = colon + 1 + len;
+            if (len < 0 || end > value.length()) {
+                throw new IllegalArgumentException("malformed filter list at " + i);
+            }
+            filters.add(value.substring(colon + 1, end));
+            i = end;
+        }
+        return filters;
     }
 
     /** Parses the QoS property leniently: anything but 0, 1 or 2 is the default. */

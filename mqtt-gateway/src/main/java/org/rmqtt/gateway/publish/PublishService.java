@@ -15,7 +15,6 @@ import org.rmqtt.gateway.connection.Disconnects;
 import org.rmqtt.gateway.session.InboundState;
 import org.rmqtt.gateway.session.Session;
 import org.rmqtt.meta.MetaClient;
-import org.rmqtt.store.LmqDispatch;
 import org.rmqtt.store.MessageStore;
 import org.rmqtt.store.PublishReceipt;
 import org.rmqtt.store.PublishRequest;
@@ -67,7 +66,7 @@ public final class PublishService {
         }
         PublishRequest request = new PublishRequest(topic, qos, msg.fixedHeader().isRetain(),
                 ByteBufUtil.getBytes(msg.payload()), session.clientId(),
-                LmqDispatch.lmqs(topic, meta.matchingWildcardFilters(topic)));
+                meta.matchingWildcardFilters(topic));
         store(session, request).whenComplete((receipt, error) -> session.execute(() -> {
             if (error != null) {
                 LOG.warn("Store of a message from {} on {} failed, closing the connection unacknowledged: {}",

@@ -139,11 +139,31 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
                     msg.getMsgId(), msg.getTopic(), e.getMessage());
             return;
         }
-        Collection<String> filters = wildcardFilters.apply(topic);
+        Set<String> filters = new java.util.HashSet<>(wildcardFilters.apply(topic));
+        filters.addAll(verifiedFilters(topic, msg.getProperty(MessageProperties.MQTT_DISPATCH_FILTERS)));
         MessageAccessor.putProperty(msg, MessageConst.PROPERTY_INNER_MULTI_DISPATCH,
                 String.join(MixAll.LMQ_DISPATCH_SEPARATOR, LmqDispatch.lmqs(topic, filters)));
         // The commitlog writes the encoded string, not the map.
         msg.setPropertiesString(MessageDecoder.messageProperties2String(msg.getProperties()));
+    }
+
+    /** The filters a gateway named that really are wildcard filters matching the topic. */
+    private static List<String> verifiedFilters(String topic, String named) {
+        if (named == null || named.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return MessageProperties.decodeFilters(named).stream().filter(f -> {
+                try {
+                    Topics.validateFilter(f);
+                    return Topics.isWildcard(f) && Topics.matches(f, topic);
+                } catch (InvalidTopicException e) {
+                    return false;
+                }
+            }).toList();
+        } catch (IllegalArgumentException e) {
+            return List.of();
+        }
     }
 
     @Override

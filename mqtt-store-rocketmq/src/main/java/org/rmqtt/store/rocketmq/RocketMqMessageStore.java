@@ -109,11 +109,14 @@ public final class RocketMqMessageStore implements MessageStore {
         if (request.clientId() != null) {
             msg.putUserProperty(MessageProperties.MQTT_CLIENT_ID, request.clientId());
         }
-        if (!request.lmqs().isEmpty()) {
-            // A reserved property: putUserProperty refuses it, so it is set the internal way.
-            MessageAccessor.putProperty(msg, MessageConst.PROPERTY_INNER_MULTI_DISPATCH,
-                    String.join(MixAll.LMQ_DISPATCH_SEPARATOR, request.lmqs()));
+        if (!request.wildcardFilters().isEmpty()) {
+            // For a broker with the dispatch plug-in, which checks each filter against the topic.
+            msg.putUserProperty(MessageProperties.MQTT_DISPATCH_FILTERS, MessageProperties.encodeFilters(request.wildcardFilters()));
         }
+        // A reserved property: putUserProperty refuses it, so it is set the internal way. A broker
+        // with the plug-in recomputes it; one without takes it as it is.
+        MessageAccessor.putProperty(msg, MessageConst.PROPERTY_INNER_MULTI_DISPATCH,
+                String.join(MixAll.LMQ_DISPATCH_SEPARATOR, request.lmqs()));
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
         try {
             // One queue per MQTT topic keeps a topic's messages in order for backend consumers too.

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rmqtt.common.mapping.LmqNames;
 import org.rmqtt.common.mapping.TopicMapper;
-import org.rmqtt.store.LmqDispatch;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.PullBatch;
 import org.rmqtt.store.StoredMessage;
@@ -52,13 +51,14 @@ class RocketMqMessageStoreIT {
     void publishedMessagesArePulledFromEveryLmqInOrder() {
         String topic = "sensors/" + unique() + "/temp";
         String filter = topic.substring(0, topic.lastIndexOf('/')) + "/+";
-        // With the plug-in installed the broker recomputes the dispatch list from the filters in use.
-        LmqDispatchPlugin.useWildcardFilters(t -> t.equals(topic) ? Set.of(filter) : Set.of());
+        // The plug-in knows no filters here (as on an external broker without meta access): the
+        // wildcard dispatch comes from the filters the gateway named, checked against the topic.
+        LmqDispatchPlugin.useWildcardFilters(t -> Set.of());
         Map<String, Long> start = store.maxOffsets(LmqNames.of(topic)).join();
         assertThat(start).containsKey(EmbeddedRocketMq.BROKER_NAME);
         for (int i = 0; i < 20; i++) {
             store.publish(new PublishRequest(topic, 1, false, ("m" + i).getBytes(StandardCharsets.UTF_8), "c1",
-                    LmqDispatch.lmqs(topic, List.of(filter)))).join();
+                    Set.of(filter))).join();
         }
         for (String lmq : List.of(LmqNames.of(topic), LmqNames.of(filter))) {
             List<StoredMessage> read = readAll(lmq, 0, 20);
@@ -86,7 +86,8 @@ class RocketMqMessageStoreIT {
         String topic = "backend/" + unique() + "/cmd";
         String wildcard = "backend/+/cmd";
         LmqDispatchPlugin.useWildcardFilters(t -> org.rmqtt.common.topic.Topics.matches(wildcard, t) ? Set.of(wildcard) : Set.of());
-        String forged = LmqNames.of("forged/" + unique());
+        String forgedTopic = "forged/" + unique();
+        String forged = LmqNames.of(forgedTopic);
         DefaultMQProducer producer = new DefaultMQProducer("backend_it_producer");
         producer.setNamesrvAddr(rocketMq.namesrvAddress());
         producer.setInstanceName("backend-it");
@@ -97,6 +98,9 @@ class RocketMqMessageStoreIT {
                 msg.putUserProperty("mqttTopic", topic);
                 org.apache.rocketmq.common.message.MessageAccessor.putProperty(msg,
                         org.apache.rocketmq.common.message.MessageConst.PROPERTY_INNER_MULTI_DISPATCH, forged);
+                // A named filter that does not match the topic is ignored as well.
+                msg.putUserProperty(org.rmqtt.common.message.MessageProperties.MQTT_DISPATCH_FILTERS,
+                        org.rmqtt.common.message.MessageProperties.encodeFilters(List.of("forged/+")));
                 producer.send(msg);
             }
             // A batch goes through the plug-in's split path.
@@ -116,6 +120,7 @@ class RocketMqMessageStoreIT {
                     .containsExactlyElementsOf(expected);
         }
         assertThat(store.maxOffsets(forged).join()).containsEntry(EmbeddedRocketMq.BROKER_NAME, 0L);
+        assertThat(store.maxOffsets(LmqNames.of("forged/+")).join()).containsEntry(EmbeddedRocketMq.BROKER_NAME, 0L);
     }
 
     /** Dispatch to LMQs is asynchronous, so a reader polls until it has what it expects. */
