@@ -1,6 +1,7 @@
 package org.rmqtt.gateway;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
@@ -23,6 +24,8 @@ import org.rmqtt.gateway.session.SessionRegistry;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
 import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.MetaClient;
+import org.rmqtt.store.CoalescingMessageStore;
+import org.rmqtt.store.MessageStore;
 import org.rmqtt.store.notify.NotifyClient;
 import org.rmqtt.store.notify.NotifyHandler;
 import org.rmqtt.store.notify.NotifyServer;
@@ -92,7 +95,8 @@ public final class Gateway implements AutoCloseable {
         notifyClient.start();
 
         registry = new SessionRegistry(nodeId, meta, notifyClient);
-        SessionFactory sessions = new SessionFactory(store, index, config.maxInflight(), config.pullBatch());
+        MessageStore sharedReads = new CoalescingMessageStore(store, 64L << 20, Duration.ofSeconds(1));
+        SessionFactory sessions = new SessionFactory(sharedReads, index, config.maxInflight(), config.pullBatch());
         MqttServer server = new MqttServer();
         started.push(server);
         mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
