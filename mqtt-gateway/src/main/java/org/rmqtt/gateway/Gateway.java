@@ -66,11 +66,12 @@ public final class Gateway implements AutoCloseable {
     private void doStart() {
         String nodeId = config.nodeId();
         String instance = nodeId.replaceAll("[^A-Za-z0-9_-]", "_");
-        TopicMapper mapper = TopicMapper.parse(config.topicRules(), config.defaultTopic());
+        TopicMapper mapper = config.topicMapper();
 
         RocketMqMessageStore store = new RocketMqMessageStore(config.namesrv(), instance, mapper);
         started.push(store);
         store.start();
+        store.requireRoute(config.redispatchTopic());
 
         SubscriptionIndex index = new SubscriptionIndex(nodeId, meta);
         TopicEventDispatcher dispatcher = new TopicEventDispatcher(index);
@@ -120,7 +121,8 @@ public final class Gateway implements AutoCloseable {
         });
 
         Notifier notifier = new Notifier(config.namesrv(), config.notifierGroup(), instance, mapper.rocketTopics(),
-                topic -> notifyAddresses(meta.nodesMatching(topic)), notifyClient);
+                config.redispatchTopic(), topic -> notifyAddresses(meta.nodesMatching(topic)),
+                meta::matchingWildcardFilters, notifyClient);
         started.push(notifier);
         notifier.start();
         LOG.info("Gateway {} ready: MQTT on {}, notify on {}, RocketMQ {}", nodeId, self.mqttAddress(), notifyAddress, config.namesrv());

@@ -2,11 +2,12 @@ package org.rmqtt.gateway;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.rmqtt.common.config.ConfigException;
 import org.rmqtt.common.config.GatewayConfig;
-import org.rmqtt.common.mapping.TopicMapper;
 import org.rmqtt.meta.InMemoryMetaClient;
 import org.rmqtt.meta.MetaClient;
 import org.rmqtt.store.embedded.EmbeddedRocketMq;
@@ -67,7 +68,9 @@ public final class StandaloneMain {
                 // The broker plug-in learns the wildcard filters in use from this process's meta.
                 LmqDispatchPlugin.useWildcardFilters(meta::matchingWildcardFilters);
                 rocketMq = EmbeddedRocketMq.start(data.resolve("rocketmq"), config.embeddedNamesrvPort(), config.embeddedBrokerPort());
-                rocketMq.createTopics(TopicMapper.parse(config.topicRules(), config.defaultTopic()).rocketTopics(), config.topicQueues());
+                List<String> topics = new ArrayList<>(config.topicMapper().rocketTopics());
+                topics.add(config.redispatchTopic());
+                rocketMq.createTopics(topics, config.topicQueues());
                 config = config.with(Map.of("rocketmq.namesrv", rocketMq.namesrvAddress()));
             }
             Gateway gateway = new Gateway(config, meta);

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.Function;
+import org.rmqtt.common.mapping.TopicMapper;
 
 /**
  * The gateway's whole configuration, parsed and validated once at start-up and then passed by
@@ -43,8 +44,9 @@ public final class GatewayConfig {
     private static final Key<String> NAMESRV = key("rocketmq.namesrv", "", s -> s);
     private static final Key<Integer> EMBEDDED_NAMESRV_PORT = key("rocketmq.embedded.namesrvPort", "9876", GatewayConfig::port);
     private static final Key<Integer> EMBEDDED_BROKER_PORT = key("rocketmq.embedded.brokerPort", "10911", GatewayConfig::port);
-    private static final Key<String> DEFAULT_TOPIC = key("topic.default", "mqtt_default", GatewayConfig::nonEmpty);
+    private static final Key<String> DEFAULT_TOPIC = key("topic.default", "mqtt_default", GatewayConfig::rocketTopic);
     private static final Key<String> TOPIC_RULES = key("topic.rules", "", s -> s);
+    private static final Key<String> REDISPATCH_TOPIC = key("topic.redispatch", "mqtt_redispatch", GatewayConfig::rocketTopic);
     private static final Key<Integer> TOPIC_QUEUES = key("topic.queues", "8", positive(1024));
     private static final Key<String> NOTIFIER_GROUP = key("notifier.group", "rmqtt_notifier", GatewayConfig::nonEmpty);
     private static final Key<Integer> PULL_BATCH = key("delivery.pullBatch", "32", positive(1024));
@@ -55,6 +57,11 @@ public final class GatewayConfig {
         this.raw = raw;
         for (Key<?> key : KEYS.values()) {
             get(key); // parse every value now so that a bad one stops start-up
+        }
+        try {
+            topicMapper();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("topic.rules: " + e.getMessage());
         }
         if (!embedded() && namesrv().isEmpty()) {
             throw new ConfigException("rocketmq.namesrv: must name the RocketMQ name server(s), "
@@ -184,6 +191,16 @@ public final class GatewayConfig {
         return get(TOPIC_RULES);
     }
 
+    /** The MQTT topic → RocketMQ topic mapping of topic.rules and topic.default. */
+    public TopicMapper topicMapper() {
+        return TopicMapper.parse(topicRules(), defaultTopic());
+    }
+
+    /** Where the notifier copies backend messages that a broker without the plug-in did not dispatch. */
+    public String redispatchTopic() {
+        return get(REDISPATCH_TOPIC);
+    }
+
     public int topicQueues() {
         return get(TOPIC_QUEUES);
     }
@@ -211,6 +228,14 @@ public final class GatewayConfig {
     private static String nonEmpty(String s) {
         if (s.isEmpty()) {
             throw new IllegalArgumentException("must not be empty");
+        }
+        return s;
+    }
+
+    private static String rocketTopic(String s) {
+        String problem = TopicMapper.rocketTopicProblem(s);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
         return s;
     }

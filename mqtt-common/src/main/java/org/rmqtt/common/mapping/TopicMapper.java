@@ -130,7 +130,8 @@ public final class TopicMapper {
     }
 
     /** Why {@code topic} cannot be a mapping target, or null if it can. */
-    private static String rocketTopicProblem(String topic) {
+    /** What makes {@code topic} unusable as a first-level RocketMQ topic for MQTT messages, or null. */
+    public static String rocketTopicProblem(String topic) {
         if (topic.length() > ROCKET_TOPIC_MAX_LENGTH) {
             return "RocketMQ topic is longer than " + ROCKET_TOPIC_MAX_LENGTH + " characters";
         }

@@ -48,6 +48,11 @@ public final class EmbeddedRocketMq implements AutoCloseable {
      * channel) and on an HA port, which RocketMQ binds on all interfaces.
      */
     public static EmbeddedRocketMq start(Path dataDir, int namesrvPort, int brokerPort) {
+        return start(dataDir, namesrvPort, brokerPort, true);
+    }
+
+    /** As {@link #start(Path, int, int)}; without the plug-in it behaves as an untouched external broker. */
+    public static EmbeddedRocketMq start(Path dataDir, int namesrvPort, int brokerPort, boolean dispatchPlugin) {
         // The broker and RocksDB write below user.home unless told otherwise.
         System.setProperty("rocketmq.home.dir", dataDir.toString());
         System.setProperty("tls.server.mode", System.getProperty("tls.server.mode", "disabled"));
@@ -82,7 +87,9 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             brokerConfig.setRocketmqHome(dataDir.toString());
             brokerConfig.setAutoCreateSubscriptionGroup(true);
             brokerConfig.setAutoCreateTopicEnable(false);
-            brokerConfig.setMessageStorePlugIn(LmqDispatchPlugin.class.getName());
+            if (dispatchPlugin) {
+                brokerConfig.setMessageStorePlugIn(LmqDispatchPlugin.class.getName());
+            }
             NettyServerConfig brokerNetty = new NettyServerConfig();
             brokerNetty.setBindAddress(HOST);
             brokerNetty.setListenPort(port);

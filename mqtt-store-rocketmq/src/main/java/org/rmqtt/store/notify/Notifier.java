@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
@@ -11,10 +12,18 @@ import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.common.MixAll;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageAccessor;
 import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.rmqtt.common.message.MessageProperties;
 import org.rmqtt.common.notify.TopicEvent;
+import org.rmqtt.common.topic.InvalidTopicException;
+import org.rmqtt.common.topic.Topics;
+import org.rmqtt.store.LmqDispatch;
 import org.rmqtt.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,21 +32,36 @@ import org.slf4j.LoggerFactory;
  * Turns new messages on the mapped RocketMQ topics into topic events for the gateways that hold
  * a matching subscription. Every gateway runs one, all in one clustered consumer group, so each
  * message is seen once across the cluster.
+ *
+ * <p>Fallback for a broker without the dispatch plug-in: a backend message that arrives with an
+ * MQTT topic but no LMQ dispatch is copied, with its dispatch list, to the redispatch topic (which
+ * backends do not consume), and announced when that copy comes back. This costs a second commitlog
+ * copy of backend messages; the plug-in avoids it. One consume thread keeps the copies of a queue
+ * in order.
  */
 public final class Notifier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
+    /** On a redispatched copy: the id of the message it copies. */
+    public static final String ORIGIN_MESSAGE_ID = "mqttOriginMsgId";
 
     private final DefaultMQPushConsumer consumer;
+    private final DefaultMQProducer redispatcher;
+    private final String redispatchTopic;
     private final Function<String, Collection<String>> targets;
+    private final Function<String, Set<String>> wildcardFilters;
     private final NotifyClient client;
 
     /**
-     * @param targets MQTT topic name → notify addresses of the nodes with a matching subscription
+     * @param targets         MQTT topic name → notify addresses of the nodes with a matching subscription
+     * @param wildcardFilters MQTT topic name → wildcard filters in use that match it
      */
     public Notifier(String namesrv, String group, String instanceName, Collection<String> rocketTopics,
-                    Function<String, Collection<String>> targets, NotifyClient client) {
+                    String redispatchTopic, Function<String, Collection<String>> targets,
+                    Function<String, Set<String>> wildcardFilters, NotifyClient client) {
         this.targets = targets;
+        this.wildcardFilters = wildcardFilters;
         this.client = client;
+        this.redispatchTopic = redispatchTopic;
         this.consumer = new DefaultMQPushConsumer(group);
         consumer.setNamesrvAddr(namesrv);
         consumer.setInstanceName(instanceName);
@@ -48,25 +72,35 @@ public final class Notifier implements AutoCloseable {
         consumer.setConsumeMessageBatchMaxSize(32);
         consumer.setPullBatchSize(64);
         consumer.setConsumeThreadMin(1);
-        consumer.setConsumeThreadMax(2);
+        consumer.setConsumeThreadMax(1);
         try {
             for (String topic : rocketTopics) {
                 consumer.subscribe(topic, "*");
             }
+            consumer.subscribe(redispatchTopic, "*");
         } catch (MQClientException e) {
             throw new StoreException("notifier cannot subscribe: " + e.getMessage(), e);
         }
         consumer.registerMessageListener((MessageListenerConcurrently) (messages, context) -> {
             String broker = context.getMessageQueue().getBrokerName();
-            for (MessageExt m : messages) {
-                onMessage(broker, m);
+            try {
+                for (MessageExt m : messages) {
+                    onMessage(broker, m);
+                }
+                return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+            } catch (StoreException e) {
+                LOG.warn("Redispatch of a backend message failed, will retry: {}", e.getMessage());
+                return ConsumeConcurrentlyStatus.RECONSUME_LATER;
             }
-            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
         });
+        this.redispatcher = new DefaultMQProducer("rmqtt_redispatch");
+        redispatcher.setNamesrvAddr(namesrv);
+        redispatcher.setInstanceName(instanceName + "-redispatch");
     }
 
     public void start() {
         try {
+            redispatcher.start();
             consumer.start();
         } catch (MQClientException e) {
             throw new StoreException("cannot start the notifier: " + e.getMessage(), e);
@@ -76,11 +110,15 @@ public final class Notifier implements AutoCloseable {
 
     void onMessage(String broker, MessageExt m) {
         String topic = m.getUserProperty(MessageProperties.MQTT_TOPIC);
+        if (topic == null) {
+            return; // not for MQTT
+        }
         String dispatch = m.getProperty(MessageConst.PROPERTY_INNER_MULTI_DISPATCH);
         String offsets = m.getProperty(MessageConst.PROPERTY_INNER_MULTI_QUEUE_OFFSET);
-        if (topic == null || dispatch == null || offsets == null) {
-            // Not an MQTT message, or written by a broker without the dispatch plug-in.
-            LOG.debug("Message {} on {} has no MQTT dispatch; not announced", m.getMsgId(), m.getTopic());
+        if (dispatch == null || offsets == null) {
+            if (!m.getTopic().equals(redispatchTopic)) {
+                redispatch(m, topic);
+            }
             return;
         }
         List<String> lmqs = Arrays.asList(dispatch.split(MixAll.LMQ_DISPATCH_SEPARATOR));
@@ -99,8 +137,38 @@ public final class Notifier implements AutoCloseable {
         }
     }
 
+    private void redispatch(MessageExt m, String topic) {
+        try {
+            Topics.validateTopicName(topic);
+        } catch (InvalidTopicException e) {
+            LOG.warn("Message {} on {} has an invalid MQTT topic, not delivered to MQTT subscribers: {}",
+                    m.getMsgId(), m.getTopic(), e.getMessage());
+            return;
+        }
+        Message copy = new Message(redispatchTopic, m.getBody());
+        m.getProperties().forEach((key, value) -> {
+            if (!MessageConst.STRING_HASH_SET.contains(key)) {
+                copy.putUserProperty(key, value);
+            }
+        });
+        copy.putUserProperty(ORIGIN_MESSAGE_ID, m.getMsgId());
+        MessageAccessor.putProperty(copy, MessageConst.PROPERTY_INNER_MULTI_DISPATCH,
+                String.join(MixAll.LMQ_DISPATCH_SEPARATOR, LmqDispatch.lmqs(topic, wildcardFilters.apply(topic))));
+        try {
+            SendResult sent = redispatcher.send(copy, (mqs, msg, t) -> mqs.get(Math.floorMod(t.hashCode(), mqs.size())), topic);
+            if (sent.getSendStatus() != SendStatus.SEND_OK) {
+                throw new StoreException("redispatch of " + m.getMsgId() + " answered " + sent.getSendStatus());
+            }
+        } catch (StoreException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new StoreException("redispatch of " + m.getMsgId() + " failed: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         consumer.shutdown();
+        redispatcher.shutdown();
     }
 }

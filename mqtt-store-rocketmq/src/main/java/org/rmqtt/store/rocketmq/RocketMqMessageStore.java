@@ -87,15 +87,18 @@ public final class RocketMqMessageStore implements MessageStore {
             throw new StoreException("cannot start the RocketMQ producer: " + e.getMessage(), e);
         }
         client = producer.getDefaultMQProducerImpl().getMqClientFactory();
-        for (String topic : mapper.rocketTopics()) {
-            if (!client.updateTopicRouteInfoFromNameServer(topic)) {
-                throw new StoreException("RocketMQ topic '" + topic + "' has no route at name server "
-                        + producer.getNamesrvAddr() + " (is RocketMQ reachable, and was the topic created? "
-                        + "e.g. mqadmin updateTopic -n <namesrv> -c <cluster> -t " + topic + ")");
-            }
-        }
+        mapper.rocketTopics().forEach(this::requireRoute);
         LOG.info("RocketMQ store connected to {}, topics {}, brokers {}", producer.getNamesrvAddr(),
                 mapper.rocketTopics(), brokerNames());
+    }
+
+    /** Fails with the reason and the fix if {@code topic} has no route at the name server. */
+    public void requireRoute(String topic) {
+        if (!client.updateTopicRouteInfoFromNameServer(topic)) {
+            throw new StoreException("RocketMQ topic '" + topic + "' has no route at name server "
+                    + producer.getNamesrvAddr() + " (is RocketMQ reachable, and was the topic created? "
+                    + "e.g. mqadmin updateTopic -n <namesrv> -c <cluster> -t " + topic + ")");
+        }
     }
 
     @Override

@@ -14,7 +14,9 @@ import java.util.stream.Stream;
  */
 public final class SharedRocketMq {
     /** First-level topics every test may use. */
-    public static final List<String> TOPICS = List.of("mqtt_default", "sensors", "backend_it");
+    public static final List<String> TOPICS = List.of("mqtt_default", "sensors", "backend_it", "mqtt_redispatch");
+    /** Test executions that play an external broker without the dispatch plug-in set this to false. */
+    public static final boolean WITH_PLUGIN = Boolean.parseBoolean(System.getProperty("rmqtt.it.plugin", "true"));
 
     private static EmbeddedRocketMq instance;
 
@@ -29,7 +31,7 @@ public final class SharedRocketMq {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            EmbeddedRocketMq started = EmbeddedRocketMq.start(dir, 0, 0);
+            EmbeddedRocketMq started = EmbeddedRocketMq.start(dir, 0, 0, WITH_PLUGIN);
             started.createTopics(TOPICS, 4);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 started.close();
