@@ -105,16 +105,15 @@ public final class Gateway implements AutoCloseable {
                 new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(store, meta))));
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, mqttAddress.getHostString() + ":" + mqttAddress.getPort());
+        // A node restarting under its id first drops what meta still holds from its last life.
+        meta.leave(nodeId).join();
         meta.heartbeat(self).join();
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rmqtt-heartbeat");
             t.setDaemon(true);
             return t;
         });
-        heartbeat.scheduleAtFixedRate(() -> meta.heartbeat(self).exceptionally(e -> {
-            LOG.warn("Heartbeat to meta failed: {}", e.getMessage());
-            return null;
-        }), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+        heartbeat.scheduleAtFixedRate(() -> heartbeat(self, index), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
         started.push(() -> {
             heartbeat.shutdownNow();
             meta.leave(nodeId);
@@ -126,6 +125,23 @@ public final class Gateway implements AutoCloseable {
         started.push(notifier);
         notifier.start();
         LOG.info("Gateway {} ready: MQTT on {}, notify on {}, RocketMQ {}", nodeId, self.mqttAddress(), notifyAddress, config.namesrv());
+    }
+
+    /**
+     * Renews the lease. A node whose lease expired (a long pause, meta unreachable) lost its filters
+     * in meta: it registers them again, or no events and wildcard dispatch would reach it.
+     */
+    private void heartbeat(GatewayNode self, SubscriptionIndex index) {
+        boolean expired = meta.node(self.id()).isEmpty();
+        meta.heartbeat(self).thenRun(() -> {
+            if (expired) {
+                LOG.warn("Gateway {} had lost its meta lease; registering its {} filters again", self.id(), index.filterCount());
+                index.filters().forEach(filter -> meta.addFilter(self.id(), filter));
+            }
+        }).exceptionally(e -> {
+            LOG.warn("Heartbeat to meta failed: {}", e.getMessage());
+            return null;
+        });
     }
 
     private Collection<String> notifyAddresses(Collection<String> nodeIds) {

@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.rmqtt.common.config.ConfigException;
 import org.rmqtt.common.config.GatewayConfig;
-import org.rmqtt.meta.InMemoryMetaClient;
+import org.rmqtt.meta.client.MetaPeer;
+import org.rmqtt.meta.client.RatisMetaClient;
+import org.rmqtt.meta.server.EmbeddedMeta;
 import org.rmqtt.meta.MetaClient;
 import org.rmqtt.store.embedded.EmbeddedRocketMq;
 import org.rmqtt.store.plugin.LmqDispatchPlugin;
@@ -40,6 +42,10 @@ public final class StandaloneMain {
         Runnable stop;
         try {
             stop = start(config);
+        } catch (ConfigException e) {
+            System.err.println("Configuration error: " + e.getMessage());
+            System.exit(2);
+            return;
         } catch (RuntimeException e) {
             LOG.error("Start-up failed: {}", e.getMessage(), e);
             System.exit(1);
@@ -59,12 +65,12 @@ public final class StandaloneMain {
 
     /** Starts everything the config asks for; returns what stops it all, in reverse order. */
     static Runnable start(GatewayConfig config) {
+        Path data = config.dataDir().toAbsolutePath();
+        createDirectories(data);
+        MetaClient meta = startMeta(config, data);
         EmbeddedRocketMq rocketMq = null;
-        MetaClient meta = new InMemoryMetaClient();
         try {
             if (config.embedded()) {
-                Path data = config.dataDir().toAbsolutePath();
-                createDirectories(data);
                 // The broker plug-in learns the wildcard filters in use from this process's meta.
                 LmqDispatchPlugin.useWildcardFilters(meta::matchingWildcardFilters);
                 rocketMq = EmbeddedRocketMq.start(data.resolve("rocketmq"), config.embeddedNamesrvPort(), config.embeddedBrokerPort());
@@ -78,10 +84,10 @@ public final class StandaloneMain {
             EmbeddedRocketMq broker = rocketMq;
             return () -> {
                 gateway.close();
-                meta.close();
                 if (broker != null) {
                     broker.close();
                 }
+                meta.close();
             };
         } catch (RuntimeException e) {
             if (rocketMq != null) {
@@ -90,6 +96,24 @@ public final class StandaloneMain {
             meta.close();
             throw e;
         }
+    }
+
+    /** One meta peer in this process, or a client of the meta service. */
+    private static MetaClient startMeta(GatewayConfig config, Path data) {
+        if (config.metaEmbedded()) {
+            try {
+                return EmbeddedMeta.start(data.resolve("meta"));
+            } catch (java.io.IOException e) {
+                throw new GatewayException("cannot start the embedded meta peer in " + data.resolve("meta") + ": " + e.getMessage(), e);
+            }
+        }
+        List<MetaPeer> peers;
+        try {
+            peers = MetaPeer.parseList(config.metaPeers());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("meta.peers: " + e.getMessage());
+        }
+        return RatisMetaClient.connect(RatisMetaClient.Config.of(peers)).awaitView();
     }
 
     private static void createDirectories(Path dir) {

@@ -120,7 +120,8 @@ public interface MetaClient extends AutoCloseable {
      * Takes the wills stored by {@code deadNodeId} for publishing, if that node is no longer live
      * (its lease expired, or it left). Each will is handed out exactly once across the cluster:
      * of racing callers, one gets them and the others get an empty list. Empty while the node is
-     * live.
+     * live. A gateway restarting under its old node id calls {@link #leave} then this with its
+     * own id, before its first heartbeat, to publish the wills its previous run left behind.
      */
     CompletableFuture<List<WillMessage>> takeWills(String deadNodeId);
 

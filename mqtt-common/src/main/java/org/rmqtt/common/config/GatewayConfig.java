@@ -44,6 +44,8 @@ public final class GatewayConfig {
     private static final Key<String> NAMESRV = key("rocketmq.namesrv", "", s -> s);
     private static final Key<Integer> EMBEDDED_NAMESRV_PORT = key("rocketmq.embedded.namesrvPort", "9876", GatewayConfig::port);
     private static final Key<Integer> EMBEDDED_BROKER_PORT = key("rocketmq.embedded.brokerPort", "10911", GatewayConfig::port);
+    private static final Key<Boolean> META_EMBEDDED = key("meta.embedded", "false", GatewayConfig::bool);
+    private static final Key<String> META_PEERS = key("meta.peers", "", s -> s);
     private static final Key<String> DEFAULT_TOPIC = key("topic.default", "mqtt_default", GatewayConfig::rocketTopic);
     private static final Key<String> TOPIC_RULES = key("topic.rules", "", s -> s);
     private static final Key<String> REDISPATCH_TOPIC = key("topic.redispatch", "mqtt_redispatch", GatewayConfig::rocketTopic);
@@ -62,6 +64,10 @@ public final class GatewayConfig {
             topicMapper();
         } catch (IllegalArgumentException e) {
             throw new ConfigException("topic.rules: " + e.getMessage());
+        }
+        if (!metaEmbedded() && metaPeers().isEmpty()) {
+            throw new ConfigException("meta.peers: must list the meta service's peers, id=host:port[,id=host:port...], "
+                    + "unless meta.embedded=true");
         }
         if (!embedded() && namesrv().isEmpty()) {
             throw new ConfigException("rocketmq.namesrv: must name the RocketMQ name server(s), "
@@ -181,6 +187,16 @@ public final class GatewayConfig {
 
     public int embeddedBrokerPort() {
         return get(EMBEDDED_BROKER_PORT);
+    }
+
+    /** Whether this process runs its own single meta peer (standalone mode). */
+    public boolean metaEmbedded() {
+        return get(META_EMBEDDED);
+    }
+
+    /** The meta service's peers, {@code id=host:port,...}; used when meta.embedded=false. */
+    public String metaPeers() {
+        return get(META_PEERS);
     }
 
     public String defaultTopic() {

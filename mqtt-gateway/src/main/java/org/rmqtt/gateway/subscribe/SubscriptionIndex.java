@@ -70,6 +70,11 @@ public final class SubscriptionIndex {
         trie.match(topicName, visitor);
     }
 
+    /** Every filter with a subscription on this node. */
+    public java.util.Set<String> filters() {
+        return trie.filters();
+    }
+
     public int filterCount() {
         return trie.filterCount();
     }

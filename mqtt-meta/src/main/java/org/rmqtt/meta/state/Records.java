@@ -1,0 +1,55 @@
+package org.rmqtt.meta.state;
+
+import org.rmqtt.meta.GatewayNode;
+import org.rmqtt.meta.WillMessage;
+import org.rmqtt.meta.codec.BinaryReader;
+import org.rmqtt.meta.codec.BinaryWriter;
+import org.rmqtt.meta.codec.MetaCodec;
+
+/** The values stored under {@link Keys}; their layout is covered by {@link MetaStore#FORMAT_VERSION}. */
+final class Records {
+
+    record NodeRecord(GatewayNode node, long expiresAtMillis) {}
+
+    record OwnerRecord(String nodeId, long epoch) {}
+
+    record WillRecord(long epoch, WillMessage will) {}
+
+    private Records() {
+    }
+
+    static byte[] node(NodeRecord record) {
+        return MetaCodec.writeNode(new BinaryWriter(), record.node()).i64(record.expiresAtMillis()).toByteArray();
+    }
+
+    static NodeRecord node(byte[] value) {
+        BinaryReader in = new BinaryReader(value);
+        return new NodeRecord(MetaCodec.readNode(in), in.i64());
+    }
+
+    static byte[] owner(OwnerRecord record) {
+        return new BinaryWriter().str(record.nodeId()).i64(record.epoch()).toByteArray();
+    }
+
+    static OwnerRecord owner(byte[] value) {
+        BinaryReader in = new BinaryReader(value);
+        return new OwnerRecord(in.str(), in.i64());
+    }
+
+    static byte[] will(WillRecord record) {
+        return MetaCodec.writeWill(new BinaryWriter().i64(record.epoch()), record.will()).toByteArray();
+    }
+
+    static WillRecord will(byte[] value) {
+        BinaryReader in = new BinaryReader(value);
+        return new WillRecord(in.i64(), MetaCodec.readWill(in));
+    }
+
+    static byte[] count(int count) {
+        return new BinaryWriter().i32(count).toByteArray();
+    }
+
+    static int count(byte[] value) {
+        return value == null ? 0 : new BinaryReader(value).i32();
+    }
+}

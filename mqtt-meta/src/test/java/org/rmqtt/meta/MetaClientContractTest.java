@@ -1,0 +1,305 @@
+package org.rmqtt.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.rmqtt.common.topic.InvalidTopicException;
+
+/**
+ * What every {@link MetaClient} must do, run against each implementation. Views are read right
+ * after the writer's own write completed: a client sees its own writes in its view.
+ */
+public abstract class MetaClientContractTest {
+
+    private static final GatewayNode A = new GatewayNode("gwA", "10.0.0.1:9000", "10.0.0.1:1883");
+    private static final GatewayNode B = new GatewayNode("gwB", "10.0.0.2:9000", "10.0.0.2:1883");
+    private static final Duration LONG_LEASE = Duration.ofMinutes(10);
+
+    private final List<MetaClient> clients = new ArrayList<>();
+
+    /** A fresh, empty meta state with a client whose heartbeats grant {@code leaseTime}. */
+    protected abstract MetaClient newClient(Duration leaseTime) throws Exception;
+
+    /** Lets the leases of {@code client} granted so far run out and waits until the state dropped {@code nodeId}. */
+    protected abstract void expireLeases(MetaClient client, Duration leaseTime, String nodeId) throws Exception;
+
+    /** The lease to use for a test that lets leases expire. */
+    protected abstract Duration shortLease();
+
+    private MetaClient client(Duration leaseTime) throws Exception {
+        MetaClient client = newClient(leaseTime);
+        clients.add(client);
+        return client;
+    }
+
+    private MetaClient client() throws Exception {
+        return client(LONG_LEASE);
+    }
+
+    @AfterEach
+    void closeClients() {
+        clients.forEach(MetaClient::close);
+        clients.clear();
+    }
+
+    private static <T> T await(CompletableFuture<T> future) throws Exception {
+        return future.get(30, TimeUnit.SECONDS);
+    }
+
+    // ---- membership ----
+
+    @Test
+    void heartbeatRegistersANodeAndLeaveRemovesItWithItsFilters() throws Exception {
+        MetaClient meta = client();
+        await(meta.heartbeat(A));
+        await(meta.heartbeat(B));
+        await(meta.addFilter(A.id(), "a/+"));
+        assertThat(meta.liveNodes()).containsExactlyInAnyOrder(A, B);
+        assertThat(meta.node(A.id())).contains(A);
+
+        await(meta.leave(A.id()));
+        assertThat(meta.node(A.id())).isEmpty();
+        assertThat(meta.liveNodes()).containsExactly(B);
+        assertThat(meta.matchingWildcardFilters("a/x")).isEmpty();
+        assertThat(meta.nodesMatching("a/x")).isEmpty();
+    }
+
+    @Test
+    void aHeartbeatWithNewAddressesUpdatesTheNode() throws Exception {
+        MetaClient meta = client();
+        await(meta.heartbeat(A));
+        GatewayNode moved = new GatewayNode(A.id(), "10.0.0.9:9000", "10.0.0.9:1883");
+        await(meta.heartbeat(moved));
+        assertThat(meta.node(A.id())).contains(moved);
+        assertThat(meta.liveNodes()).containsExactly(moved);
+    }
+
+    @Test
+    void anExpiredLeaseDropsTheNodeAndItsFiltersButNotPersistentSessionFilters() throws Exception {
+        Duration lease = shortLease();
+        MetaClient meta = client(lease);
+        await(meta.heartbeat(A));
+        await(meta.addFilter(A.id(), "node/+"));
+        await(meta.addFilter(A.id(), "both/+"));
+        await(meta.addSubscription("sleeper", new Subscription("both/+", 1)));
+        WillMessage will = new WillMessage("c1", "status/c1", "offline".getBytes(), 1, false);
+        await(meta.storeWill(A.id(), 1, will));
+
+        expireLeases(meta, lease, A.id());
+
+        assertThat(meta.node(A.id())).isEmpty();
+        assertThat(meta.matchingWildcardFilters("node/1")).isEmpty();
+        assertThat(meta.matchingWildcardFilters("both/1")).containsExactly("both/+");
+        assertThat(meta.nodesMatching("both/1")).isEmpty();
+        assertThat(await(meta.takeWills(A.id()))).containsExactly(will);
+    }
+
+    // ---- filters in use ----
+
+    @Test
+    void wildcardFiltersAreReferenceCountedAcrossNodes() throws Exception {
+        MetaClient meta = client();
+        await(meta.addFilter(A.id(), "a/+/c"));
+        await(meta.addFilter(B.id(), "a/+/c"));
+        await(meta.addFilter(A.id(), "a/+/c"));
+        await(meta.addFilter(A.id(), "a/b/c"));
+        assertThat(meta.matchingWildcardFilters("a/b/c")).containsExactly("a/+/c");
+        assertThat(meta.nodesMatching("a/b/c")).containsExactlyInAnyOrder(A.id(), B.id());
+
+        await(meta.removeFilter(A.id(), "a/+/c"));
+        assertThat(meta.matchingWildcardFilters("a/b/c")).containsExactly("a/+/c");
+        assertThat(meta.nodesMatching("a/x/c")).containsExactly(B.id());
+
+        await(meta.removeFilter(B.id(), "a/+/c"));
+        assertThat(meta.matchingWildcardFilters("a/b/c")).isEmpty();
+        assertThat(meta.nodesMatching("a/b/c")).containsExactly(A.id());
+
+        await(meta.removeFilter(B.id(), "never/added"));
+        assertThat(meta.nodesMatching("never/added")).isEmpty();
+    }
+
+    @Test
+    void matchingFollowsTheMqttRules() throws Exception {
+        MetaClient meta = client();
+        await(meta.addFilter(A.id(), "#"));
+        await(meta.addFilter(B.id(), "sport/#"));
+        await(meta.addFilter(B.id(), "$SYS/+"));
+        assertThat(meta.matchingWildcardFilters("sport")).containsExactlyInAnyOrder("#", "sport/#");
+        assertThat(meta.matchingWildcardFilters("$SYS/uptime")).containsExactly("$SYS/+");
+        assertThat(meta.nodesMatching("$SYS/uptime")).containsExactly(B.id());
+        assertThat(meta.nodesMatching("weather")).containsExactly(A.id());
+    }
+
+    @Test
+    void invalidInputIsRejected() throws Exception {
+        MetaClient meta = client();
+        assertThatThrownBy(() -> meta.addFilter(A.id(), "a/#/b")).isInstanceOf(InvalidTopicException.class);
+        assertThatThrownBy(() -> meta.addFilter("", "a")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> meta.claimSession("bad\u0000id", A.id())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> meta.retained("a/#/b")).isInstanceOf(InvalidTopicException.class);
+        assertThatThrownBy(() -> new Subscription("a", 3)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RetainedMessage("a/+", new byte[1], 0)).isInstanceOf(InvalidTopicException.class);
+        assertThatThrownBy(() -> new RetainedMessage("a", new byte[MetaValidation.MAX_PAYLOAD_BYTES + 1], 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ---- session registry ----
+
+    @Test
+    void claimsGetIncreasingEpochsAndNameTheDisplacedOwner() throws Exception {
+        MetaClient meta = client();
+        SessionClaim first = await(meta.claimSession("c1", A.id()));
+        assertThat(first.displaced()).isFalse();
+        assertThat(first.previousEpoch()).isZero();
+
+        SessionClaim second = await(meta.claimSession("c1", B.id()));
+        assertThat(second.epoch()).isGreaterThan(first.epoch());
+        assertThat(second.previousNodeId()).isEqualTo(A.id());
+        assertThat(second.previousEpoch()).isEqualTo(first.epoch());
+
+        SessionClaim other = await(meta.claimSession("c2", A.id()));
+        assertThat(other.epoch()).isGreaterThan(second.epoch());
+        assertThat(other.displaced()).isFalse();
+    }
+
+    @Test
+    void onlyTheCurrentOwnerAtItsEpochCanRelease() throws Exception {
+        MetaClient meta = client();
+        SessionClaim old = await(meta.claimSession("c1", A.id()));
+        SessionClaim current = await(meta.claimSession("c1", B.id()));
+        assertThat(await(meta.releaseSession("c1", A.id(), old.epoch()))).isFalse();
+        assertThat(await(meta.releaseSession("c1", B.id(), old.epoch()))).isFalse();
+        assertThat(await(meta.releaseSession("c1", B.id(), current.epoch()))).isTrue();
+        assertThat(await(meta.releaseSession("c1", B.id(), current.epoch()))).isFalse();
+        assertThat(await(meta.claimSession("c1", A.id())).displaced()).isFalse();
+    }
+
+    @Test
+    void ofManyRacingClaimsEachGetsItsOwnEpochAndTheLastOneOwns() throws Exception {
+        MetaClient meta = client();
+        List<CompletableFuture<SessionClaim>> claims = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            claims.add(meta.claimSession("hot", "gw" + i));
+        }
+        List<SessionClaim> results = new ArrayList<>();
+        for (CompletableFuture<SessionClaim> claim : claims) {
+            results.add(await(claim));
+        }
+        assertThat(results.stream().map(SessionClaim::epoch).distinct()).hasSize(10);
+        assertThat(results.stream().filter(c -> !c.displaced())).hasSize(1);
+        SessionClaim last = results.stream().max((x, y) -> Long.compare(x.epoch(), y.epoch())).orElseThrow();
+        int lastIndex = results.indexOf(last);
+        assertThat(await(meta.releaseSession("hot", "gw" + lastIndex, last.epoch()))).isTrue();
+    }
+
+    // ---- persistent sessions ----
+
+    @Test
+    void persistentSubscriptionsKeepTheirFiltersInUseUntilRemoved() throws Exception {
+        MetaClient meta = client();
+        await(meta.addSubscription("c1", new Subscription("s/#", 1)));
+        await(meta.addSubscription("c1", new Subscription("t/exact", 0)));
+        await(meta.addSubscription("c2", new Subscription("s/#", 2)));
+        await(meta.addSubscription("c1", new Subscription("s/#", 2)));
+        assertThat(await(meta.subscriptions("c1")))
+                .containsExactly(new Subscription("s/#", 2), new Subscription("t/exact", 0));
+        assertThat(meta.matchingWildcardFilters("s/x")).containsExactly("s/#");
+        assertThat(meta.nodesMatching("s/x")).isEmpty();
+
+        await(meta.removeSubscription("c1", "s/#"));
+        assertThat(meta.matchingWildcardFilters("s/x")).containsExactly("s/#");
+        await(meta.dropSession("c2"));
+        assertThat(meta.matchingWildcardFilters("s/x")).isEmpty();
+        assertThat(await(meta.subscriptions("c2"))).isEmpty();
+        assertThat(await(meta.subscriptions("c1"))).containsExactly(new Subscription("t/exact", 0));
+        await(meta.removeSubscription("c1", "not/there"));
+        await(meta.dropSession("c1"));
+        assertThat(await(meta.subscriptions("c1"))).isEmpty();
+    }
+
+    @Test
+    void aPersistentSessionFilterOutlivesTheNodeThatAlsoHeldIt() throws Exception {
+        MetaClient meta = client();
+        await(meta.heartbeat(A));
+        await(meta.addFilter(A.id(), "p/+"));
+        await(meta.addSubscription("offline", new Subscription("p/+", 1)));
+        await(meta.leave(A.id()));
+        assertThat(meta.matchingWildcardFilters("p/1")).containsExactly("p/+");
+        assertThat(meta.nodesMatching("p/1")).isEmpty();
+    }
+
+    // ---- retained ----
+
+    @Test
+    void retainedMessagesAreSetReplacedClearedAndFoundByFilter() throws Exception {
+        MetaClient meta = client();
+        RetainedMessage ab = new RetainedMessage("a/b", "1".getBytes(), 1);
+        RetainedMessage ac = new RetainedMessage("a/c", "2".getBytes(), 0);
+        RetainedMessage a = new RetainedMessage("a", "3".getBytes(), 2);
+        RetainedMessage sys = new RetainedMessage("$SYS/load", "4".getBytes(), 0);
+        for (RetainedMessage m : List.of(ab, ac, a, sys)) {
+            await(meta.retain(m));
+        }
+        assertThat(await(meta.retained("a/+"))).containsExactly(ab, ac);
+        assertThat(await(meta.retained("a/#"))).containsExactly(a, ab, ac);
+        assertThat(await(meta.retained("#"))).containsExactly(a, ab, ac);
+        assertThat(await(meta.retained("$SYS/#"))).containsExactly(sys);
+        assertThat(await(meta.retained("a/b"))).containsExactly(ab);
+        assertThat(await(meta.retained("+/b"))).containsExactly(ab);
+
+        RetainedMessage replaced = new RetainedMessage("a/b", "new".getBytes(), 0);
+        await(meta.retain(replaced));
+        assertThat(await(meta.retained("a/b"))).containsExactly(replaced);
+        await(meta.retain(new RetainedMessage("a/b", new byte[0], 0)));
+        assertThat(await(meta.retained("a/b"))).isEmpty();
+        assertThat(await(meta.retained("a/+"))).containsExactly(ac);
+    }
+
+    // ---- wills ----
+
+    @Test
+    void willsOfANodeThatLeftAreHandedOutExactlyOnce() throws Exception {
+        MetaClient meta = client();
+        await(meta.heartbeat(A));
+        WillMessage w1 = new WillMessage("c1", "status/c1", "bye".getBytes(), 1, true);
+        WillMessage w2 = new WillMessage("c2", "status/c2", new byte[0], 0, false);
+        WillMessage onB = new WillMessage("c3", "status/c3", "x".getBytes(), 0, false);
+        await(meta.storeWill(A.id(), 1, w1));
+        await(meta.storeWill(A.id(), 2, w2));
+        await(meta.storeWill(B.id(), 3, onB));
+
+        assertThat(await(meta.takeWills(A.id()))).as("node still live").isEmpty();
+        await(meta.leave(A.id()));
+        CompletableFuture<List<WillMessage>> first = meta.takeWills(A.id());
+        CompletableFuture<List<WillMessage>> second = meta.takeWills(A.id());
+        List<WillMessage> taken = new ArrayList<>(await(first));
+        taken.addAll(await(second));
+        assertThat(taken).containsExactlyInAnyOrder(w1, w2);
+        assertThat(await(meta.takeWills(A.id()))).isEmpty();
+        assertThat(await(meta.takeWills(B.id()))).containsExactly(onB);
+    }
+
+    @Test
+    void aWillIsClearedOnlyAtItsEpochAndReplacedByANewerOne() throws Exception {
+        MetaClient meta = client();
+        WillMessage old = new WillMessage("c1", "status/c1", "old".getBytes(), 0, false);
+        WillMessage fresh = new WillMessage("c1", "status/c1", "new".getBytes(), 1, false);
+        await(meta.storeWill(A.id(), 5, old));
+        assertThat(await(meta.clearWill(A.id(), "c1", 4))).isFalse();
+        await(meta.storeWill(A.id(), 6, fresh));
+        assertThat(await(meta.clearWill(A.id(), "c1", 5))).isFalse();
+        assertThat(await(meta.takeWills(A.id()))).containsExactly(fresh);
+
+        await(meta.storeWill(A.id(), 7, old));
+        assertThat(await(meta.clearWill(A.id(), "c1", 7))).isTrue();
+        assertThat(await(meta.clearWill(A.id(), "c1", 7))).isFalse();
+        assertThat(await(meta.takeWills(A.id()))).isEmpty();
+    }
+}
