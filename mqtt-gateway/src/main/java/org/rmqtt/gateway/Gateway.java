@@ -68,7 +68,7 @@ public final class Gateway implements AutoCloseable {
         String instance = nodeId.replaceAll("[^A-Za-z0-9_-]", "_");
         TopicMapper mapper = config.topicMapper();
 
-        RocketMqMessageStore store = new RocketMqMessageStore(config.namesrv(), instance, mapper);
+        RocketMqMessageStore store = new RocketMqMessageStore(config.namesrv(), instance, mapper, config.brokerPlugin());
         started.push(store);
         store.start();
         store.requireRoute(config.redispatchTopic());

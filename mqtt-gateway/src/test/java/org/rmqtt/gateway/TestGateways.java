@@ -44,7 +44,8 @@ public final class TestGateways {
                     "notify.host", "127.0.0.1",
                     "notify.port", "0",
                     "rocketmq.namesrv", rocketMq().namesrvAddress(),
-                    "topic.rules", "sensors/#=sensors"));
+                    "topic.rules", "sensors/#=sensors",
+                    "rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN)));
             Gateway gateway = new Gateway(config, META);
             gateway.start();
             return gateway;

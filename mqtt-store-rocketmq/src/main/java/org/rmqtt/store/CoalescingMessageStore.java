@@ -66,6 +66,11 @@ public final class CoalescingMessageStore implements MessageStore {
     }
 
     @Override
+    public CompletableFuture<Void> publishAll(java.util.List<PublishRequest> requests) {
+        return delegate.publishAll(requests);
+    }
+
+    @Override
     public CompletableFuture<Map<String, Long>> maxOffsets(String lmq) {
         return delegate.maxOffsets(lmq);
     }

@@ -15,6 +15,12 @@ public interface MessageStore extends AutoCloseable {
      */
     CompletableFuture<PublishReceipt> publish(PublishRequest request);
 
+    /**
+     * Stores messages of one MQTT topic, in this order, as one write where the store can. Completes
+     * once all are confirmed; exceptionally if any is not (some may then be stored).
+     */
+    CompletableFuture<Void> publishAll(java.util.List<PublishRequest> requests);
+
     /** Reads up to {@code max} messages of {@code lmq} on {@code brokerName} from {@code offset}. */
     CompletableFuture<PullBatch> pull(String brokerName, String lmq, long offset, int max);
 

@@ -24,6 +24,11 @@ class CoalescingMessageStoreTest {
         }
 
         @Override
+        public CompletableFuture<Void> publishAll(java.util.List<PublishRequest> requests) {
+            return memory.publishAll(requests);
+        }
+
+        @Override
         public CompletableFuture<PullBatch> pull(String broker, String lmq, long offset, int max) {
             pulls.incrementAndGet();
             CompletableFuture<PullBatch> result = memory.pull(broker, lmq, offset, max);

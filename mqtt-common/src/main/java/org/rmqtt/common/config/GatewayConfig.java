@@ -41,6 +41,7 @@ public final class GatewayConfig {
     private static final Key<String> NOTIFY_HOST = key("notify.host", "127.0.0.1", GatewayConfig::nonEmpty);
     private static final Key<Integer> NOTIFY_PORT = key("notify.port", "10811", GatewayConfig::port);
     private static final Key<Boolean> EMBEDDED = key("rocketmq.embedded", "false", GatewayConfig::bool);
+    private static final Key<Boolean> BROKER_PLUGIN = key("rocketmq.dispatchPlugin", "true", GatewayConfig::bool);
     private static final Key<String> NAMESRV = key("rocketmq.namesrv", "", s -> s);
     private static final Key<Integer> EMBEDDED_NAMESRV_PORT = key("rocketmq.embedded.namesrvPort", "9876", GatewayConfig::port);
     private static final Key<Integer> EMBEDDED_BROKER_PORT = key("rocketmq.embedded.brokerPort", "10911", GatewayConfig::port);
@@ -175,6 +176,11 @@ public final class GatewayConfig {
 
     public boolean embedded() {
         return get(EMBEDDED);
+    }
+
+    /** Whether the brokers run the LMQ dispatch plug-in (the embedded one always does). */
+    public boolean brokerPlugin() {
+        return embedded() || get(BROKER_PLUGIN);
     }
 
     public String namesrv() {

@@ -8,7 +8,8 @@ import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
-import java.util.concurrent.CompletableFuture;
+import java.util.ArrayList;
+import java.util.List;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.gateway.connection.Disconnects;
@@ -16,21 +17,24 @@ import org.rmqtt.gateway.session.InboundState;
 import org.rmqtt.gateway.session.Session;
 import org.rmqtt.meta.MetaClient;
 import org.rmqtt.store.MessageStore;
-import org.rmqtt.store.PublishReceipt;
 import org.rmqtt.store.PublishRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Device → RocketMQ. A message is acknowledged (PUBACK, PUBREC) only after the broker confirmed
- * the write. Messages of one topic are stored one after the other so their order survives; a
- * failed store closes the connection, so nothing behind it is stored out of order and the client
- * resends what was not acknowledged.
+ * the write. Messages of one topic are stored one write after the other (RocketMQ keeps order only
+ * for writes that do not overlap), gathered into batches while a write is under way; a failed
+ * store closes the connection, so nothing behind it is stored out of order and the client resends
+ * what was not acknowledged.
  */
 public final class PublishService {
     private static final Logger LOG = LoggerFactory.getLogger(PublishService.class);
     /** Stores in flight per connection before we stop reading from it. */
-    private static final int MAX_STORING = 256;
+    private static final int MAX_STORING = 1024;
+    /** Messages and payload bytes of one topic written at once. */
+    private static final int MAX_BATCH = 128;
+    private static final int MAX_BATCH_BYTES = 1 << 20;
 
     private final MessageStore store;
     private final MetaClient meta;
@@ -67,37 +71,61 @@ public final class PublishService {
         PublishRequest request = new PublishRequest(topic, qos, msg.fixedHeader().isRetain(),
                 ByteBufUtil.getBytes(msg.payload()), session.clientId(),
                 meta.matchingWildcardFilters(topic));
-        store(session, request).whenComplete((receipt, error) -> session.execute(() -> {
-            if (error != null) {
-                LOG.warn("Store of a message from {} on {} failed, closing the connection unacknowledged: {}",
-                        session.clientId(), topic, error.getMessage());
-                channel.close();
-            } else if (qos == 1) {
-                ack(channel, MqttMessageType.PUBACK, packetId);
-            } else if (qos == 2 && inbound.awaitingRelease().replace(packetId, false, true)) {
-                ack(channel, MqttMessageType.PUBREC, packetId);
-            }
-        }));
-    }
-
-    /** Chains the store behind the previous one of the same topic, with read back-pressure. */
-    private CompletableFuture<PublishReceipt> store(Session session, PublishRequest request) {
-        InboundState inbound = session.inbound();
-        CompletableFuture<Void> previous = inbound.tail(request.topic());
-        CompletableFuture<PublishReceipt> stored = previous == null
-                ? store.publish(request)
-                : previous.thenCompose(v -> store.publish(request));
-        CompletableFuture<Void> tail = stored.thenApply(r -> null);
-        inbound.tail(request.topic(), tail);
+        InboundState.Lane lane = inbound.lane(topic);
+        lane.waiting.add(new InboundState.Incoming(request, packetId));
         inbound.storing(1);
         if (inbound.storing() >= MAX_STORING) {
-            session.channel().config().setAutoRead(false);
+            channel.config().setAutoRead(false);
         }
-        return stored.whenComplete((r, e) -> session.execute(() -> {
-            inbound.done(request.topic(), tail);
-            inbound.storing(-1);
-            if (inbound.storing() == MAX_STORING / 2 && session.channel().isActive()) {
-                session.channel().config().setAutoRead(true);
+        if (!lane.writing) {
+            write(session, lane);
+        }
+    }
+
+    /**
+     * Writes what waits in the lane as one store call: while one write of a topic is under way the
+     * next ones gather, so a fast publisher gets batches and its order is kept.
+     */
+    private void write(Session session, InboundState.Lane lane) {
+        List<InboundState.Incoming> batch = new ArrayList<>();
+        int bytes = 0;
+        while (!lane.waiting.isEmpty() && batch.size() < MAX_BATCH && bytes < MAX_BATCH_BYTES) {
+            InboundState.Incoming w = lane.waiting.poll();
+            batch.add(w);
+            bytes += w.request().payload().length;
+        }
+        lane.writing = true;
+        String topic = batch.get(0).request().topic();
+        store.publishAll(batch.stream().map(InboundState.Incoming::request).toList()).whenComplete((ok, error) -> session.execute(() -> {
+            lane.writing = false;
+            InboundState inbound = session.inbound();
+            inbound.storing(-batch.size());
+            Channel channel = session.channel();
+            if (error != null) {
+                LOG.warn("Store of {} message(s) from {} on {} failed, closing the connection unacknowledged: {}",
+                        batch.size(), session.clientId(), topic, error.getMessage());
+                channel.close();
+                return;
+            }
+            for (InboundState.Incoming w : batch) {
+                int qos = w.request().qos();
+                if (qos == 1) {
+                    ack(channel, MqttMessageType.PUBACK, w.packetId(), false);
+                } else if (qos == 2 && inbound.awaitingRelease().replace(w.packetId(), false, true)) {
+                    ack(channel, MqttMessageType.PUBREC, w.packetId(), false);
+                }
+            }
+            channel.flush();
+            if (!channel.isActive()) {
+                return;
+            }
+            if (inbound.storing() < MAX_STORING / 2) {
+                channel.config().setAutoRead(true);
+            }
+            if (lane.waiting.isEmpty()) {
+                inbound.dropIfIdle(topic, lane);
+            } else {
+                write(session, lane);
             }
         }));
     }
@@ -109,7 +137,16 @@ public final class PublishService {
     }
 
     private static void ack(Channel channel, MqttMessageType type, int packetId) {
-        channel.writeAndFlush(new MqttMessage(new MqttFixedHeader(type, false, MqttQoS.AT_MOST_ONCE, false, 0),
-                MqttMessageIdVariableHeader.from(packetId)));
+        ack(channel, type, packetId, true);
+    }
+
+    private static void ack(Channel channel, MqttMessageType type, int packetId, boolean flush) {
+        MqttMessage ack = new MqttMessage(new MqttFixedHeader(type, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                MqttMessageIdVariableHeader.from(packetId));
+        if (flush) {
+            channel.writeAndFlush(ack);
+        } else {
+            channel.write(ack);
+        }
     }
 }

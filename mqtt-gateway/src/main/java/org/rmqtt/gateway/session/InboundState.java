@@ -1,32 +1,39 @@
 package org.rmqtt.gateway.session;
 
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import org.rmqtt.store.PublishRequest;
 
 /**
- * Client → server flow of one session, confined to its event loop: the tail of the store chain per
- * topic (messages of a topic are stored one after the other, so their order survives), and the
- * QoS 2 packet ids stored but not yet released.
+ * Client → server flow of one session, confined to its event loop: a lane per topic (a topic's
+ * messages are stored one write after the other, so their order survives), and the QoS 2 packet
+ * ids stored but not yet released.
  */
 public final class InboundState {
-    private final Map<String, CompletableFuture<Void>> tails = new HashMap<>();
+    private final Map<String, Lane> lanes = new HashMap<>();
     /** QoS 2 packet id → whether the store confirmed it (then a repeated PUBLISH gets PUBREC again). */
     private final Map<Integer, Boolean> awaitingRelease = new HashMap<>();
     private int storing;
 
-    /** The previous store of {@code topic} still running, or null. */
-    public CompletableFuture<Void> tail(String topic) {
-        return tails.get(topic);
+    /** A message accepted from the client, not yet stored. */
+    public record Incoming(PublishRequest request, int packetId) {}
+
+    /** Messages of one topic waiting for the write before them. */
+    public static final class Lane {
+        public final ArrayDeque<Incoming> waiting = new ArrayDeque<>();
+        public boolean writing;
     }
 
-    public void tail(String topic, CompletableFuture<Void> tail) {
-        tails.put(topic, tail);
+    public Lane lane(String topic) {
+        return lanes.computeIfAbsent(topic, t -> new Lane());
     }
 
-    /** Forgets {@code tail} once done, unless a later store replaced it. */
-    public void done(String topic, CompletableFuture<Void> tail) {
-        tails.remove(topic, tail);
+    /** Drops an idle lane so that a client publishing to many topics does not pile them up. */
+    public void dropIfIdle(String topic, Lane lane) {
+        if (!lane.writing && lane.waiting.isEmpty()) {
+            lanes.remove(topic, lane);
+        }
     }
 
     public Map<Integer, Boolean> awaitingRelease() {

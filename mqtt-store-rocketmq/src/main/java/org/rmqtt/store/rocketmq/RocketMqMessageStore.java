@@ -18,6 +18,7 @@ import org.apache.rocketmq.client.impl.CommunicationMode;
 import org.apache.rocketmq.client.impl.FindBrokerResult;
 import org.apache.rocketmq.client.impl.consumer.PullResultExt;
 import org.apache.rocketmq.client.impl.factory.MQClientInstance;
+import org.apache.rocketmq.client.impl.producer.TopicPublishInfo;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
@@ -56,12 +57,18 @@ public final class RocketMqMessageStore implements MessageStore {
     private static final long TIMEOUT_MS = 3_000;
 
     private final TopicMapper mapper;
+    private final boolean brokerPlugin;
     private final DefaultMQProducer producer;
     private final ExecutorService blockingCalls;
     private MQClientInstance client;
 
-    public RocketMqMessageStore(String namesrv, String instanceName, TopicMapper mapper) {
+    /**
+     * @param brokerPlugin whether the brokers run {@code LmqDispatchPlugin}; only then are a topic's
+     *                     messages sent in batches
+     */
+    public RocketMqMessageStore(String namesrv, String instanceName, TopicMapper mapper, boolean brokerPlugin) {
         this.mapper = mapper;
+        this.brokerPlugin = brokerPlugin;
         this.producer = new DefaultMQProducer("rmqtt_gateway");
         producer.setNamesrvAddr(namesrv);
         // Gateways sharing a JVM (tests) must not share one client instance and its groups.
@@ -103,6 +110,51 @@ public final class RocketMqMessageStore implements MessageStore {
 
     @Override
     public CompletableFuture<PublishReceipt> publish(PublishRequest request) {
+        Message msg = toMessage(request);
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        try {
+            // One queue per MQTT topic keeps a topic's messages in order for backend consumers too.
+            producer.send(msg, (mqs, m, topic) -> mqs.get(Math.floorMod(topic.hashCode(), mqs.size())),
+                    request.topic(), callback(result), TIMEOUT_MS);
+        } catch (Exception e) {
+            result.completeExceptionally(new StoreException("send failed: " + e.getMessage(), e));
+        }
+        return result;
+    }
+
+    /**
+     * One RocketMQ batch on the topic's queue. The commitlog's batch path skips LMQ dispatch, so
+     * this is only right where the broker runs the dispatch plug-in (it splits MQTT batches into
+     * single puts); elsewhere the notifier's fallback would have to copy every message again.
+     */
+    @Override
+    public CompletableFuture<Void> publishAll(List<PublishRequest> requests) {
+        if (requests.size() == 1 || !brokerPlugin) {
+            CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+            for (PublishRequest r : requests) {
+                all = all.thenCompose(v -> publish(r).thenApply(receipt -> null));
+            }
+            return all;
+        }
+        String rocketTopic = mapper.rocketTopic(requests.get(0).topic());
+        TopicPublishInfo info = producer.getDefaultMQProducerImpl().getTopicPublishInfoTable().get(rocketTopic);
+        if (info == null || !info.ok()) {
+            return CompletableFuture.failedFuture(new StoreException("no route for RocketMQ topic " + rocketTopic));
+        }
+        List<MessageQueue> queues = info.getMessageQueueList();
+        MessageQueue queue = queues.get(Math.floorMod(requests.get(0).topic().hashCode(), queues.size()));
+        List<Message> batch = new ArrayList<>(requests.size());
+        requests.forEach(r -> batch.add(toMessage(r)));
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        try {
+            producer.send(batch, queue, callback(result), TIMEOUT_MS);
+        } catch (Exception e) {
+            result.completeExceptionally(new StoreException("batch send failed: " + e.getMessage(), e));
+        }
+        return result.thenApply(receipt -> null);
+    }
+
+    private Message toMessage(PublishRequest request) {
         Message msg = new Message(mapper.rocketTopic(request.topic()), request.payload());
         msg.putUserProperty(MessageProperties.MQTT_TOPIC, request.topic());
         msg.putUserProperty(MessageProperties.MQTT_QOS, Integer.toString(request.qos()));
@@ -120,30 +172,26 @@ public final class RocketMqMessageStore implements MessageStore {
         // with the plug-in recomputes it; one without takes it as it is.
         MessageAccessor.putProperty(msg, MessageConst.PROPERTY_INNER_MULTI_DISPATCH,
                 String.join(MixAll.LMQ_DISPATCH_SEPARATOR, request.lmqs()));
-        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
-        try {
-            // One queue per MQTT topic keeps a topic's messages in order for backend consumers too.
-            producer.send(msg, (mqs, m, topic) -> mqs.get(Math.floorMod(topic.hashCode(), mqs.size())),
-                    request.topic(), new SendCallback() {
-                        @Override
-                        public void onSuccess(SendResult sent) {
-                            if (sent.getSendStatus() == SendStatus.SEND_OK) {
-                                result.complete(new PublishReceipt(sent.getMsgId(), sent.getMessageQueue().getBrokerName()));
-                            } else {
-                                // Flush or slave timeouts: the write is not confirmed durable as configured.
-                                result.completeExceptionally(new StoreException("RocketMQ answered " + sent.getSendStatus()));
-                            }
-                        }
+        return msg;
+    }
 
-                        @Override
-                        public void onException(Throwable e) {
-                            result.completeExceptionally(new StoreException("send failed: " + e.getMessage(), e));
-                        }
-                    }, TIMEOUT_MS);
-        } catch (Exception e) {
-            result.completeExceptionally(new StoreException("send failed: " + e.getMessage(), e));
-        }
-        return result;
+    private static SendCallback callback(CompletableFuture<PublishReceipt> result) {
+        return new SendCallback() {
+            @Override
+            public void onSuccess(SendResult sent) {
+                if (sent.getSendStatus() == SendStatus.SEND_OK) {
+                    result.complete(new PublishReceipt(sent.getMsgId(), sent.getMessageQueue().getBrokerName()));
+                } else {
+                    // Flush or slave timeouts: the write is not confirmed durable as configured.
+                    result.completeExceptionally(new StoreException("RocketMQ answered " + sent.getSendStatus()));
+                }
+            }
+
+            @Override
+            public void onException(Throwable e) {
+                result.completeExceptionally(new StoreException("send failed: " + e.getMessage(), e));
+            }
+        };
     }
 
     @Override

@@ -33,7 +33,7 @@ class RocketMqMessageStoreIT {
     static void start() {
         rocketMq = SharedRocketMq.get();
         store = new RocketMqMessageStore(rocketMq.namesrvAddress(), "store-it",
-                TopicMapper.parse("sensors/#=sensors", "mqtt_default"));
+                TopicMapper.parse("sensors/#=sensors", "mqtt_default"), true);
         store.start();
     }
 
