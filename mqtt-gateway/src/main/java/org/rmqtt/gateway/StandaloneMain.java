@@ -107,6 +107,10 @@ public final class StandaloneMain {
                 throw new GatewayException("cannot start the embedded meta peer in " + data.resolve("meta") + ": " + e.getMessage(), e);
             }
         }
+        if (config.metaPeers().isEmpty()) {
+            throw new ConfigException("meta.peers: must list the meta service's peers, id=host:port[,id=host:port...], "
+                    + "unless meta.embedded=true");
+        }
         List<MetaPeer> peers;
         try {
             peers = MetaPeer.parseList(config.metaPeers());

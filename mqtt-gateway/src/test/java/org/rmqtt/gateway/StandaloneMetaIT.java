@@ -63,7 +63,7 @@ class StandaloneMetaIT {
     void badMetaPeersStopStartUpNamingTheKey() {
         GatewayConfig bad = config(0).with(Map.of("meta.embedded", "false", "meta.peers", "not a peer list"));
         assertThatThrownBy(() -> StandaloneMain.start(bad)).isInstanceOf(ConfigException.class).hasMessageStartingWith("meta.peers:");
-        assertThatThrownBy(() -> config(0).with(Map.of("meta.embedded", "false")))
+        assertThatThrownBy(() -> StandaloneMain.start(config(0).with(Map.of("meta.embedded", "false"))))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("meta.peers:");
     }
 

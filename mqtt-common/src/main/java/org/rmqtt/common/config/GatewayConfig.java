@@ -66,10 +66,6 @@ public final class GatewayConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("topic.rules: " + e.getMessage());
         }
-        if (!metaEmbedded() && metaPeers().isEmpty()) {
-            throw new ConfigException("meta.peers: must list the meta service's peers, id=host:port[,id=host:port...], "
-                    + "unless meta.embedded=true");
-        }
         if (!embedded() && namesrv().isEmpty()) {
             throw new ConfigException("rocketmq.namesrv: must name the RocketMQ name server(s), "
                     + "host:port[;host:port], unless rocketmq.embedded=true");
