@@ -101,10 +101,20 @@ public final class RocketMqMessageStore implements MessageStore {
 
     /** Fails with the reason and the fix if {@code topic} has no route at the name server. */
     public void requireRoute(String topic) {
-        if (!client.updateTopicRouteInfoFromNameServer(topic)) {
+        boolean found;
+        RuntimeException cause = null;
+        try {
+            found = client.updateTopicRouteInfoFromNameServer(topic);
+        } catch (RuntimeException e) {
+            // The client reports an unreachable name server this way.
+            found = false;
+            cause = e;
+        }
+        if (!found) {
             throw new StoreException("RocketMQ topic '" + topic + "' has no route at name server "
                     + producer.getNamesrvAddr() + " (is RocketMQ reachable, and was the topic created? "
-                    + "e.g. mqadmin updateTopic -n <namesrv> -c <cluster> -t " + topic + ")");
+                    + "e.g. mqadmin updateTopic -n <namesrv> -c <cluster> -t " + topic + ")"
+                    + (cause == null ? "" : ": " + cause.getMessage()), cause);
         }
     }
 
