@@ -104,7 +104,7 @@ public final class Gateway implements AutoCloseable {
                 config.connectTimeoutSeconds(), config.maxMessageSize(),
                 new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(store, meta))));
 
-        GatewayNode self = new GatewayNode(nodeId, notifyAddress, mqttAddress.getHostString() + ":" + mqttAddress.getPort());
+        GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
         // A node restarting under its id first drops what meta still holds from its last life.
         meta.leave(nodeId).join();
         meta.heartbeat(self).join();

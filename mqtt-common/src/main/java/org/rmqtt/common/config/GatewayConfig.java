@@ -55,9 +55,16 @@ public final class GatewayConfig {
     private static final Key<Integer> PULL_BATCH = key("delivery.pullBatch", "32", positive(1024));
 
     private final Map<String, String> raw;
+    /** node.id, or one made up once when it is not set. */
+    private final String nodeId;
 
     private GatewayConfig(Map<String, String> raw) {
         this.raw = raw;
+        String id = raw.getOrDefault("node.id", "");
+        // host:port names a node stably across restarts; with a random port only a random id is unique.
+        this.nodeId = !id.isEmpty() ? id
+                : "0".equals(raw.get("notify.port")) ? "node-" + java.util.UUID.randomUUID()
+                : raw.get("notify.host") + ":" + raw.get("notify.port");
         for (Key<?> key : KEYS.values()) {
             get(key); // parse every value now so that a bad one stops start-up
         }
@@ -133,9 +140,12 @@ public final class GatewayConfig {
         }
     }
 
+    /**
+     * This node's id: node.id, else notify.host:notify.port, else (notify.port=0) a random id made
+     * once per configuration. A stable id lets a restarted node clean up after its last life.
+     */
     public String nodeId() {
-        String id = get(NODE_ID);
-        return id.isEmpty() ? notifyHost() + ":" + notifyPort() : id;
+        return nodeId;
     }
 
     public Path dataDir() {
