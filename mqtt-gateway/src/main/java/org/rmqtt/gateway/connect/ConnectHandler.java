@@ -9,6 +9,7 @@ import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
@@ -44,6 +45,11 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         MqttMessage m = (MqttMessage) msg;
+        if (!ctx.channel().isActive()) {
+            // Closed for a violation: the rest of what the client sent is not acted on.
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         ConnectionContext cc = ConnectionContext.of(ctx.channel());
         MqttMessageType type = m.fixedHeader().messageType();
         if (type == MqttMessageType.CONNECT) {
@@ -67,8 +73,21 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
 
     private void connect(ChannelHandlerContext ctx, ConnectionContext cc, MqttConnectMessage connect) {
         Channel channel = ctx.channel();
+        int level = connect.variableHeader().version();
+        if (level != 3 && level != 4) {
+            // The codec also speaks MQTT 5; this server speaks 3.1 (level 3) and 3.1.1 (level 4).
+            channel.attr(CODEC_VERSION).set(MqttVersion.MQTT_3_1_1);
+            refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION,
+                    "protocol level " + level + " is not supported (MQTT-3.1.2-2)");
+            return;
+        }
         String clientId = connect.payload().clientIdentifier();
         boolean cleanSession = connect.variableHeader().isCleanSession();
+        if (clientId != null && clientId.indexOf('\u0000') >= 0) {
+            refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                    "client identifier contains U+0000 (MQTT-1.5.3-2)");
+            return;
+        }
         if (clientId == null || clientId.isEmpty()) {
             if (!cleanSession) {
                 refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
@@ -102,9 +121,18 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             LOG.debug("Client {} connected from {} (keep-alive {} s)", session.clientId(), channel.remoteAddress(), keepAlive);
             ArrayDeque<Object> early = channel.attr(EarlyPackets.KEY).getAndSet(null);
             if (early != null) {
-                early.forEach(ctx::fireChannelRead);
+                for (Object packet : early) {
+                    if (channel.isActive()) {
+                        ctx.fireChannelRead(packet);
+                    } else {
+                        ReferenceCountUtil.release(packet);
+                    }
+                }
             }
-            channel.config().setAutoRead(true);
+            // With stores under way the publish flow turns reading back on when it has room.
+            if (session.inbound().storing() == 0) {
+                channel.config().setAutoRead(true);
+            }
         }));
     }
 
@@ -149,6 +177,10 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         }
         super.channelInactive(ctx);
     }
+
+    /** The codec's own per-channel protocol version, which decides the CONNACK format. */
+    private static final io.netty.util.AttributeKey<MqttVersion> CODEC_VERSION =
+            io.netty.util.AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
 
     /** Packets that arrived between CONNECT and CONNACK. */
     private static final class EarlyPackets {

@@ -89,10 +89,13 @@ public final class PublishService {
     private void write(Session session, InboundState.Lane lane) {
         List<InboundState.Incoming> batch = new ArrayList<>();
         int bytes = 0;
-        while (!lane.waiting.isEmpty() && batch.size() < MAX_BATCH && bytes < MAX_BATCH_BYTES) {
-            InboundState.Incoming w = lane.waiting.poll();
-            batch.add(w);
-            bytes += w.request().payload().length;
+        while (!lane.waiting.isEmpty() && batch.size() < MAX_BATCH) {
+            int size = lane.waiting.peek().request().payload().length;
+            if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+                break; // RocketMQ checks a batch against its message size limit as a whole
+            }
+            batch.add(lane.waiting.poll());
+            bytes += size;
         }
         lane.writing = true;
         String topic = batch.get(0).request().topic();

@@ -11,6 +11,7 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttSubAckPayload;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnsubAckMessage;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
@@ -51,6 +52,12 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
         List<Integer> qos = new ArrayList<>(requested.size());
         for (MqttTopicSubscription s : requested) {
             if (!valid(ctx, s.topicName(), "SUBSCRIBE")) {
+                return;
+            }
+            MqttSubscriptionOption option = s.option();
+            if (option.isNoLocal() || option.isRetainAsPublished()
+                    || option.retainHandling() != MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE) {
+                Disconnects.protocolViolation(ctx.channel(), "SUBSCRIBE with reserved bits set in the requested QoS (MQTT-3.8.3-4)");
                 return;
             }
             filters.add(s.topicName());

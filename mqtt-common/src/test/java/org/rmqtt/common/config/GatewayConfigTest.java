@@ -1,0 +1,215 @@
+package org.rmqtt.common.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class GatewayConfigTest {
+    /** The least a gateway of a cluster must be told: where RocketMQ and the meta service are. */
+    private static final Map<String, String> MINIMAL = Map.of("rocketmq.namesrv", "ns1:9876", "meta.peers", "m1=meta1:9870");
+
+    private static GatewayConfig with(String key, String value) {
+        Map<String, String> values = new HashMap<>(MINIMAL);
+        values.put(key, value);
+        return GatewayConfig.of(values);
+    }
+
+    @Test
+    void defaults() {
+        GatewayConfig config = GatewayConfig.of(MINIMAL);
+
+        assertThat(config.namesrv()).isEqualTo("ns1:9876");
+        assertThat(config.embedded()).isFalse();
+        assertThat(config.brokerPlugin()).isTrue();
+        assertThat(config.metaPeers()).isEqualTo("m1=meta1:9870");
+        assertThat(config.metaEmbedded()).isFalse();
+        assertThat(config.dataDir()).isEqualTo(Path.of("data"));
+        assertThat(config.mqttHost()).isEqualTo("0.0.0.0");
+        assertThat(config.mqttPort()).isEqualTo(1883);
+        assertThat(config.maxMessageSize()).isEqualTo(1_048_576);
+        assertThat(config.connectTimeoutSeconds()).isEqualTo(10);
+        assertThat(config.maxInflight()).isEqualTo(32);
+        assertThat(config.notifyHost()).isEqualTo("127.0.0.1");
+        assertThat(config.notifyPort()).isEqualTo(10811);
+        assertThat(config.embeddedNamesrvPort()).isEqualTo(9876);
+        assertThat(config.embeddedBrokerPort()).isEqualTo(10911);
+        assertThat(config.defaultTopic()).isEqualTo("mqtt_default");
+        assertThat(config.topicRules()).isEmpty();
+        assertThat(config.topicMapper().rules()).isEmpty();
+        assertThat(config.topicMapper().defaultTopic()).isEqualTo("mqtt_default");
+        assertThat(config.redispatchTopic()).isEqualTo("mqtt_redispatch");
+        assertThat(config.topicQueues()).isEqualTo(8);
+        assertThat(config.notifierGroup()).isEqualTo("rmqtt_notifier");
+        assertThat(config.pullBatch()).isEqualTo(32);
+        // Without node.id, the node is named by its notify endpoint.
+        assertThat(config.nodeId()).isEqualTo("127.0.0.1:10811");
+    }
+
+    @Test
+    void valuesOverrideDefaultsAndAreTrimmed() {
+        GatewayConfig config = GatewayConfig.of(Map.of(
+                "rocketmq.namesrv", "ns1:9876;ns2:9876",
+                "meta.peers", "m1=meta1:9870",
+                "node.id", "gw-7",
+                "mqtt.port", " 1884 ",
+                "mqtt.maxInflight", "100",
+                "topic.rules", "sensors/#=sensors"));
+
+        assertThat(config.namesrv()).isEqualTo("ns1:9876;ns2:9876");
+        assertThat(config.nodeId()).isEqualTo("gw-7");
+        assertThat(config.mqttPort()).isEqualTo(1884);
+        assertThat(config.maxInflight()).isEqualTo(100);
+        assertThat(config.topicRules()).isEqualTo("sensors/#=sensors");
+        assertThat(config.asMap()).containsEntry("mqtt.port", "1884");
+    }
+
+    @Test
+    void argumentsAreKeyValuePairs() {
+        Map<String, String> values = GatewayConfig.parseArgs(new String[] {
+            "--mqtt.port=1884", "--topic.rules=a/#=x,b/+=y", "--node.id="});
+
+        assertThat(values).containsExactly(
+                Map.entry("mqtt.port", "1884"), Map.entry("topic.rules", "a/#=x,b/+=y"), Map.entry("node.id", ""));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mqtt.port=1884", "-mqtt.port=1884", "--mqtt.port", "--=1884", "1884"})
+    void anArgumentNotOfTheFormKeyEqualsValueIsRejectedByName(String arg) {
+        assertThatThrownBy(() -> GatewayConfig.parseArgs(new String[] {arg}))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(arg + ":");
+    }
+
+    @Test
+    void argumentsOverrideTheFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("gateway.properties");
+        Files.writeString(file, "rocketmq.namesrv=file-ns:9876\nmeta.embedded=true\nmqtt.port=2000\nnotify.port=3000\n",
+                StandardCharsets.UTF_8);
+
+        GatewayConfig config = GatewayConfig.load(file, new String[] {"--mqtt.port=2001"});
+
+        assertThat(config.namesrv()).isEqualTo("file-ns:9876");
+        assertThat(config.mqttPort()).isEqualTo(2001);
+        assertThat(config.notifyPort()).isEqualTo(3000);
+    }
+
+    @Test
+    void argumentsAloneNeedNoFile() {
+        GatewayConfig config = GatewayConfig.load(null, new String[] {"--rocketmq.namesrv=ns:1", "--meta.embedded=true", "--mqtt.port=0"});
+
+        assertThat(config.namesrv()).isEqualTo("ns:1");
+        assertThat(config.mqttPort()).isZero();
+    }
+
+    @Test
+    void aMissingFileIsAConfigException(@TempDir Path dir) {
+        Path missing = dir.resolve("missing.properties");
+
+        assertThatThrownBy(() -> GatewayConfig.load(missing, new String[0]))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(missing.toString());
+    }
+
+    @Test
+    void anUnknownKeyIsRejectedByName() {
+        assertThatThrownBy(() -> with("mqtt.prot", "1884"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("mqtt.prot:")
+                .hasMessageContaining("unknown");
+        assertThatThrownBy(() -> GatewayConfig.load(null, new String[] {"--rocketmq.namesrv=ns:1", "--no.such.key=1"}))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("no.such.key:");
+        assertThatThrownBy(() -> GatewayConfig.of(MINIMAL).with(Map.of("typo", "x")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("typo:");
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource({
+        "mqtt.port, 65536",
+        "mqtt.port, -1",
+        "mqtt.port, http",
+        "notify.port, 99999",
+        "rocketmq.embedded.namesrvPort, x",
+        "rocketmq.embedded.brokerPort, 1.5",
+        "mqtt.maxInflight, 0",
+        "mqtt.maxInflight, 65536",
+        "mqtt.maxInflight, many",
+        "mqtt.maxMessageSize, 268435456",
+        "mqtt.connectTimeoutSeconds, 0",
+        "topic.queues, 1025",
+        "delivery.pullBatch, -5",
+        "rocketmq.embedded, yes",
+        "rocketmq.embedded, TRUE",
+        "rocketmq.embedded, 1",
+        "rocketmq.dispatchPlugin, no",
+        "mqtt.host, ''",
+        "topic.default, ''",
+        "data.dir, ''",
+        "meta.embedded, on",
+        "topic.default, has space",
+        "topic.redispatch, a/b",
+        "topic.rules, sensors/#",
+        "topic.rules, a/#/b=x",
+        "topic.rules, a/#=bad topic",
+    })
+    void aBadValueIsRejectedByKey(String key, String value) {
+        assertThatThrownBy(() -> with(key, value))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(key + ":");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "1", "65535"})
+    void portsRangeFromZeroTo65535(String port) {
+        assertThat(with("mqtt.port", port).mqttPort()).isEqualTo(Integer.parseInt(port));
+    }
+
+    @Test
+    void theNameServerIsRequiredUnlessEmbedded() {
+        assertThatThrownBy(() -> GatewayConfig.of(Map.of("meta.embedded", "true")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("rocketmq.namesrv:");
+        assertThatThrownBy(() -> GatewayConfig.of(Map.of("meta.embedded", "true", "rocketmq.namesrv", "  ")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("rocketmq.namesrv:");
+
+        GatewayConfig embedded = GatewayConfig.of(Map.of("meta.embedded", "true", "rocketmq.embedded", "true"));
+        assertThat(embedded.embedded()).isTrue();
+        assertThat(embedded.namesrv()).isEmpty();
+    }
+
+    @Test
+    void theMetaSettingsAreReadAsGiven() {
+        GatewayConfig embedded = GatewayConfig.of(Map.of("rocketmq.namesrv", "ns1:9876", "meta.embedded", "true"));
+        assertThat(embedded.metaEmbedded()).isTrue();
+        assertThat(embedded.metaPeers()).isEmpty();
+
+        GatewayConfig cluster = GatewayConfig.of(Map.of("rocketmq.namesrv", "ns1:9876", "meta.peers", " m1=a:1,m2=b:2 "));
+        assertThat(cluster.metaEmbedded()).isFalse();
+        assertThat(cluster.metaPeers()).isEqualTo("m1=a:1,m2=b:2");
+    }
+
+    @Test
+    void withChangesSomeKeysAndKeepsTheRest() {
+        GatewayConfig base = GatewayConfig.of(Map.of("rocketmq.embedded", "true", "meta.embedded", "true", "mqtt.port", "1999"));
+
+        GatewayConfig changed = base.with(Map.of("rocketmq.namesrv", "127.0.0.1:9876"));
+
+        assertThat(changed.namesrv()).isEqualTo("127.0.0.1:9876");
+        assertThat(changed.mqttPort()).isEqualTo(1999);
+        assertThat(changed.embedded()).isTrue();
+        assertThat(base.namesrv()).isEmpty();
+    }
+}

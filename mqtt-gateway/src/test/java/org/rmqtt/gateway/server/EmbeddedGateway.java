@@ -1,0 +1,107 @@
+package org.rmqtt.gateway.server;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.SocketChannel;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import org.rmqtt.common.notify.TopicEvent;
+import org.rmqtt.gateway.connect.ConnectHandler;
+import org.rmqtt.gateway.notify.TopicEventDispatcher;
+import org.rmqtt.gateway.publish.PublishHandler;
+import org.rmqtt.gateway.publish.PublishService;
+import org.rmqtt.gateway.session.SessionFactory;
+import org.rmqtt.gateway.session.SessionRegistry;
+import org.rmqtt.gateway.subscribe.SubscriptionIndex;
+import org.rmqtt.meta.InMemoryMetaClient;
+import org.rmqtt.store.memory.InMemoryMessageStore;
+import org.rmqtt.store.notify.NotifyClient;
+import org.rmqtt.store.notify.NotifyHandler;
+
+/**
+ * One gateway node for unit tests, wired like {@code Gateway} but on the in-memory ports: each
+ * {@link #connect()} is an {@link EmbeddedChannel} whose pipeline the real
+ * {@link MqttChannelInitializer} built. Nothing runs on another thread: session tasks wait in the
+ * channel's event loop until {@link EmbeddedClient#runTasks()} (writes run them too).
+ */
+public final class EmbeddedGateway implements AutoCloseable {
+    public static final String NODE_ID = "node-1";
+    public static final String NOTIFY_ADDRESS = "127.0.0.1:1";
+    /** The defaults of GatewayConfig. */
+    public static final int CONNECT_TIMEOUT_SECONDS = 10;
+    public static final int MAX_MESSAGE_SIZE = 1_048_576;
+
+    public final InMemoryMessageStore store = new InMemoryMessageStore();
+    /** The store as PublishService sees it, which records how publishes were grouped into writes. */
+    public final RecordingMessageStore publishStore = new RecordingMessageStore(store);
+    public final InMemoryMetaClient meta = new InMemoryMetaClient();
+    public final SubscriptionIndex index = new SubscriptionIndex(NODE_ID, meta);
+    public final TopicEventDispatcher dispatcher = new TopicEventDispatcher(index);
+    public final SessionRegistry registry;
+    /** Never started: the registry only uses it for calls to this node itself, which skip the network. */
+    private final NotifyClient notifyClient;
+    private final MqttChannelInitializer initializer;
+    private final List<EmbeddedClient> clients = new ArrayList<>();
+
+    public EmbeddedGateway() {
+        this(32, 32);
+    }
+
+    public EmbeddedGateway(int maxInflight, int pullBatch) {
+        SessionRegistry[] self = new SessionRegistry[1];
+        notifyClient = new NotifyClient(NOTIFY_ADDRESS, new NotifyHandler() {
+            @Override
+            public void onTopicEvents(List<TopicEvent> events) {
+                dispatcher.dispatch(events);
+            }
+
+            @Override
+            public void onSessionTakeover(String clientId, long epoch) {
+                self[0].onTakeover(clientId, epoch);
+            }
+        });
+        registry = new SessionRegistry(NODE_ID, meta, notifyClient);
+        self[0] = registry;
+        SessionFactory sessions = new SessionFactory(store, index, maxInflight, pullBatch);
+        initializer = new MqttChannelInitializer(CONNECT_TIMEOUT_SECONDS, MAX_MESSAGE_SIZE,
+                new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(publishStore, meta)));
+    }
+
+    /** A new client connection (TCP accepted, nothing sent yet). */
+    public EmbeddedClient connect() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        initializer.initChannel(asSocketChannel(channel));
+        EmbeddedClient client = new EmbeddedClient(channel);
+        clients.add(client);
+        return client;
+    }
+
+    public void dispatch(TopicEvent... events) {
+        dispatcher.dispatch(List.of(events));
+    }
+
+    /**
+     * The initializer is typed for {@link SocketChannel}, which EmbeddedChannel is not; it only
+     * needs the channel's attributes and pipeline, so a proxy forwards those to the embedded channel.
+     */
+    private static SocketChannel asSocketChannel(EmbeddedChannel channel) {
+        return (SocketChannel) Proxy.newProxyInstance(SocketChannel.class.getClassLoader(),
+                new Class<?>[] {SocketChannel.class}, (proxy, method, args) -> {
+                    if (!method.getDeclaringClass().isInstance(channel)) {
+                        throw new UnsupportedOperationException("EmbeddedChannel has no " + method);
+                    }
+                    try {
+                        return method.invoke(channel, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Override
+    public void close() {
+        clients.forEach(EmbeddedClient::close);
+        notifyClient.close();
+    }
+}
