@@ -19,7 +19,14 @@ public interface MessageStore extends AutoCloseable {
      * Stores messages of one MQTT topic, in this order, as one write where the store can. Completes
      * once all are confirmed; exceptionally if any is not (some may then be stored).
      */
-    CompletableFuture<Void> publishAll(java.util.List<PublishRequest> requests);
+    default CompletableFuture<Void> publishAll(java.util.List<PublishRequest> requests) {
+        // Each write waits for the one before it: overlapping writes may be stored out of order.
+        CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+        for (PublishRequest r : requests) {
+            all = all.thenCompose(v -> publish(r).thenApply(receipt -> null));
+        }
+        return all;
+    }
 
     /** Reads up to {@code max} messages of {@code lmq} on {@code brokerName} from {@code offset}. */
     CompletableFuture<PullBatch> pull(String brokerName, String lmq, long offset, int max);

@@ -43,15 +43,6 @@ public final class InMemoryMessageStore implements MessageStore {
     }
 
     @Override
-    public CompletableFuture<Void> publishAll(List<PublishRequest> requests) {
-        CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-        for (PublishRequest r : requests) {
-            all = all.thenCompose(v -> publish(r).thenApply(receipt -> null));
-        }
-        return all;
-    }
-
-    @Override
     public CompletableFuture<PullBatch> pull(String brokerName, String lmq, long offset, int max) {
         List<StoredMessage> queue = queues.getOrDefault(lmq, List.of());
         synchronized (queue) {

@@ -140,11 +140,7 @@ public final class RocketMqMessageStore implements MessageStore {
     @Override
     public CompletableFuture<Void> publishAll(List<PublishRequest> requests) {
         if (requests.size() == 1 || !brokerPlugin) {
-            CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-            for (PublishRequest r : requests) {
-                all = all.thenCompose(v -> publish(r).thenApply(receipt -> null));
-            }
-            return all;
+            return MessageStore.super.publishAll(requests);
         }
         String rocketTopic = mapper.rocketTopic(requests.get(0).topic());
         TopicPublishInfo info = producer.getDefaultMQProducerImpl().getTopicPublishInfoTable().get(rocketTopic);
