@@ -29,6 +29,11 @@ public final class StandaloneMain {
     }
 
     public static void main(String[] args) {
+        // Binary RocketMQ remoting headers instead of JSON: every publish crosses remoting. Brokers
+        // of 4.x and 5.x read both; an operator can still choose JSON with the property.
+        if (System.getProperty("rocketmq.serialize.type") == null && System.getenv("ROCKETMQ_SERIALIZE_TYPE") == null) {
+            System.setProperty("rocketmq.serialize.type", "ROCKETMQ");
+        }
         GatewayConfig config;
         try {
             String file = System.getProperty("rmqtt.conf");

@@ -10,6 +10,7 @@ import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.gateway.connection.Disconnects;
@@ -24,9 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Device → RocketMQ. A message is acknowledged (PUBACK, PUBREC) only after the broker confirmed
  * the write. Messages of one topic are stored one write after the other (RocketMQ keeps order only
- * for writes that do not overlap), gathered into batches while a write is under way; a failed
- * store closes the connection, so nothing behind it is stored out of order and the client resends
- * what was not acknowledged.
+ * for writes that do not overlap), gathered into batches while a write is under way. A failed
+ * write is tried again before anything behind it; when that does not help, the connection closes
+ * unacknowledged and the client resends after reconnecting.
  */
 public final class PublishService {
     private static final Logger LOG = LoggerFactory.getLogger(PublishService.class);
@@ -35,6 +36,9 @@ public final class PublishService {
     /** Messages and payload bytes of one topic written at once. */
     private static final int MAX_BATCH = 128;
     private static final int MAX_BATCH_BYTES = 1 << 20;
+    /** Tries of one batch, with pauses of 50, 100, 200, 400 ms between them. */
+    static final int MAX_ATTEMPTS = 5;
+    private static final long RETRY_DELAY_MS = 50;
 
     private final MessageStore store;
     private final MetaClient meta;
@@ -98,27 +102,50 @@ public final class PublishService {
             bytes += size;
         }
         lane.writing = true;
+        store(session, lane, batch, 0);
+    }
+
+    /**
+     * A busy or briefly unreachable broker is waited out: the batch is tried again after a pause
+     * while the connection is not read (the client's TCP window fills, it slows down). When the
+     * tries are used up, QoS 0 messages are dropped (at most once allows it) and anything else
+     * closes the connection unacknowledged.
+     */
+    private void store(Session session, InboundState.Lane lane, List<InboundState.Incoming> batch, int attempt) {
         String topic = batch.get(0).request().topic();
         store.publishAll(batch.stream().map(InboundState.Incoming::request).toList()).whenComplete((ok, error) -> session.execute(() -> {
-            lane.writing = false;
-            InboundState inbound = session.inbound();
-            inbound.storing(-batch.size());
             Channel channel = session.channel();
-            if (error != null) {
-                LOG.warn("Store of {} message(s) from {} on {} failed, closing the connection unacknowledged: {}",
-                        batch.size(), session.clientId(), topic, error.getMessage());
-                channel.close();
+            InboundState inbound = session.inbound();
+            if (error != null && channel.isActive() && attempt + 1 < MAX_ATTEMPTS) {
+                LOG.debug("Store of {} message(s) from {} on {} failed (try {}), trying again: {}",
+                        batch.size(), session.clientId(), topic, attempt + 1, error.getMessage());
+                channel.config().setAutoRead(false);
+                channel.eventLoop().schedule(() -> store(session, lane, batch, attempt + 1),
+                        RETRY_DELAY_MS << attempt, TimeUnit.MILLISECONDS);
                 return;
             }
-            for (InboundState.Incoming w : batch) {
-                int qos = w.request().qos();
-                if (qos == 1) {
-                    ack(channel, MqttMessageType.PUBACK, w.packetId(), false);
-                } else if (qos == 2 && inbound.awaitingRelease().replace(w.packetId(), false, true)) {
-                    ack(channel, MqttMessageType.PUBREC, w.packetId(), false);
+            lane.writing = false;
+            inbound.storing(-batch.size());
+            if (error != null) {
+                if (batch.stream().anyMatch(w -> w.request().qos() > 0)) {
+                    LOG.warn("Store of {} message(s) from {} on {} failed {} times, closing the connection unacknowledged: {}",
+                            batch.size(), session.clientId(), topic, MAX_ATTEMPTS, error.getMessage());
+                    channel.close();
+                    return;
                 }
+                LOG.warn("Store of {} QoS 0 message(s) from {} on {} failed {} times; dropped: {}",
+                        batch.size(), session.clientId(), topic, MAX_ATTEMPTS, error.getMessage());
+            } else {
+                for (InboundState.Incoming w : batch) {
+                    int qos = w.request().qos();
+                    if (qos == 1) {
+                        ack(channel, MqttMessageType.PUBACK, w.packetId(), false);
+                    } else if (qos == 2 && inbound.awaitingRelease().replace(w.packetId(), false, true)) {
+                        ack(channel, MqttMessageType.PUBREC, w.packetId(), false);
+                    }
+                }
+                channel.flush();
             }
-            channel.flush();
             if (!channel.isActive()) {
                 return;
             }
