@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+"""Turns the JSON results of bench/compare.sh into docs/benchmarks.md and a latency plot.
+
+Standard library only; the plot is drawn by gnuplot when it is installed (apt-get install gnuplot-nox),
+otherwise the report says so instead of showing a picture.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+SERVERS = ["gateway", "mosquitto", "hivemq", "rocketmq-mqtt"]
+TITLES = {"gateway": "this gateway", "mosquitto": "Mosquitto", "hivemq": "HiveMQ CE", "rocketmq-mqtt": "apache/rocketmq-mqtt"}
+PLOT_SCENARIO = "pubsub-qos1-1k"
+
+
+def read_lines(path):
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if line:
+                    rows.append(line.split("|"))
+    return rows
+
+
+def load_results(results_dir):
+    results = {}
+    for name in sorted(os.listdir(results_dir)):
+        if not name.endswith(".json") or "--" not in name:
+            continue
+        server, scenario = name[:-5].split("--", 1)
+        with open(os.path.join(results_dir, name)) as f:
+            try:
+                results[(server, scenario)] = json.load(f)
+            except ValueError as e:
+                results[(server, scenario)] = {"error": "unreadable JSON: %s" % e}
+    return results
+
+
+def fmt(value, unit=""):
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return "{:,}".format(value) + unit
+    if abs(value) >= 100:
+        text = "{:,.0f}".format(value)
+    elif abs(value) >= 10:
+        text = "{:.1f}".format(value)
+    else:
+        text = "{:.2f}".format(value)
+    return text + unit
+
+
+class Metric:
+    """One row of the results table: how to read it from a scenario's JSON and which way is better."""
+
+    def __init__(self, label, scenario, read, unit="", higher_is_better=True):
+        self.label, self.scenario, self.read, self.unit = label, scenario, read, unit
+        self.higher_is_better = higher_is_better
+
+    def value(self, results, server):
+        doc = results.get((server, self.scenario))
+        if doc is None:
+            return None
+        if "error" in doc:
+            return "failed"
+        try:
+            return self.read(doc)
+        except (KeyError, TypeError, ZeroDivisionError):
+            return None
+
+
+def lat(key):
+    """A latency percentile, or "no samples" when nothing was delivered in the window."""
+    def read(doc):
+        latency = doc["latency"]
+        return "no samples" if latency["count"] == 0 else latency[key]
+    return read
+
+
+def lost(doc):
+    """Lost messages, with the ones the server never confirmed next to them: those cannot be lost, but they are not delivered either."""
+    unconfirmed = doc.get("unconfirmed", 0) + doc.get("failed", 0)
+    missing = doc["lost"]
+    if missing and not doc.get("drained", True):
+        # Still arriving when the drain wait ran out: late, maybe not lost; the report cannot tell.
+        missing = "%s not delivered %s s after the end" % (fmt(missing), fmt(doc.get("drain_s")))
+    return missing if unconfirmed == 0 else "%s (+%s sends failed or unconfirmed)" % (fmt(missing), fmt(unconfirmed))
+
+
+def per_conn(doc, key):
+    value = doc.get(key)
+    return None if value is None else value / 1024.0
+
+
+METRICS = [
+    Metric("QoS 1, 1→1, max rate: delivered msg/s", "pubsub-qos1-max", lambda d: d["received_per_s"], "", True),
+    Metric("QoS 1, 1→1, max rate: lost", "pubsub-qos1-max", lost, "", False),
+    Metric("QoS 1, 1→1 at 1,000 msg/s: p50 latency", "pubsub-qos1-1k", lat("p50_ms"), " ms", False),
+    Metric("QoS 1, 1→1 at 1,000 msg/s: p99 latency", "pubsub-qos1-1k", lat("p99_ms"), " ms", False),
+    Metric("QoS 1, 1→1 at 1,000 msg/s: p99.9 latency", "pubsub-qos1-1k", lat("p999_ms"), " ms", False),
+    Metric("QoS 0, 4→4, max rate: delivered msg/s", "pubsub-qos0-4x4", lambda d: d["received_per_s"], "", True),
+    Metric("QoS 0, 4→4, max rate: lost", "pubsub-qos0-4x4", lost, "", False),
+    Metric("fan-out QoS 1: delivered msg/s", "fanout-qos1", lambda d: d["received_per_s"], "", True),
+    Metric("fan-out QoS 1: lost", "fanout-qos1", lost, "", False),
+    Metric("fan-out QoS 1: p99 latency", "fanout-qos1", lat("p99_ms"), " ms", False),
+    Metric("conn: connections held", "conn", lambda d: d["open_after_hold"], "", True),
+    Metric("conn: connects/s", "conn", lambda d: d["connects_per_s"], "", True),
+    Metric("conn: connect p99", "conn", lambda d: d["connect_latency"]["p99_ms"], " ms", False),
+    Metric("conn: server RSS per connection", "conn", lambda d: per_conn(d, "server_rss_per_connection_bytes"), " KB", False),
+    Metric("conn: server heap per connection", "conn", lambda d: per_conn(d, "server_heap_per_connection_bytes"), " KB", False),
+    Metric("after conn: until a new client connects (≈1 s is the probe itself)", "recovery-conn",
+           lambda d: d["seconds"] if d["ok"] else "not within 180 s", " s", False),
+    Metric("after fan-out: until a new client connects (≈1 s is the probe itself)", "recovery-fanout-qos1",
+           lambda d: d["seconds"] if d["ok"] else "not within 180 s", " s", False),
+]
+
+
+def ratio(a, b):
+    # A ratio of a negative or zero figure (memory noise, nothing delivered) says nothing.
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or a <= 0 or b <= 0:
+        return "—"
+    r = a / b
+    return ("{:,.0f}×" if r >= 100 else "{:.1f}×" if r >= 10 else "{:.2f}×").format(r)
+
+
+def targets(results):
+    """The issue's targets, judged on the gateway's numbers (pending where it has none)."""
+    def get(scenario, read):
+        doc = results.get(("gateway", scenario))
+        if doc is None or "error" in doc:
+            return None
+        try:
+            return read(doc)
+        except (KeyError, TypeError):
+            return None
+
+    rows = []
+    gw = get("pubsub-qos1-max", lambda d: d["received_per_s"])
+    hm = results.get(("hivemq", "pubsub-qos1-max"), {}).get("received_per_s")
+    mq = results.get(("mosquitto", "pubsub-qos1-max"), {}).get("received_per_s")
+    if gw is None:
+        verdict = "pending: gateway not measured"
+    else:
+        ok = (hm is None or gw >= hm) and (mq is None or gw >= 0.5 * mq)
+        verdict = "%s (gateway %s, HiveMQ %s, ½ Mosquitto %s)" % ("met" if ok else "NOT met", fmt(gw), fmt(hm),
+                                                                     fmt(None if mq is None else mq / 2))
+    rows.append(("QoS 1 1→1 throughput ≥ HiveMQ CE and ≥ 0.5× Mosquitto", verdict))
+    p99 = get("pubsub-qos1-1k", lat("p99_ms"))
+    if p99 is None:
+        verdict = "pending: gateway not measured"
+    elif isinstance(p99, str):
+        verdict = "NOT met (%s)" % p99
+    else:
+        verdict = "%s (p99 %s ms)" % ("met" if p99 < 20 else "NOT met", fmt(p99))
+    rows.append(("p99 end-to-end < 20 ms at 1,000 msg/s QoS 1", verdict))
+    heap = get("conn", lambda d: d["server_heap_per_connection_bytes"])
+    held = get("conn", lambda d: d["open_after_hold"])
+    rows.append(("100,000 idle connections, ≤ 10 KB heap each",
+                 "pending: gateway not measured" if heap is None else
+                 "%s at %s connections (%s KB heap each); 100,000 needs a machine with ulimit -n above 100,256"
+                 % ("met" if heap <= 10240 else "NOT met", fmt(held), fmt(heap / 1024.0))))
+    lost = get("fanout-qos1", lambda d: d["lost"] + d["unconfirmed"] + d["failed"])
+    subs = get("fanout-qos1", lambda d: d["parameters"]["subscribers"])
+    rows.append(("fan-out 1 → 10,000 subscribers, no loss at QoS 1",
+                 "pending: gateway not measured" if lost is None else "%s (%s subscribers, %s lost or unconfirmed)"
+                 % ("met" if lost == 0 and subs >= 10000 else "NOT met", fmt(subs), fmt(lost))))
+    return rows
+
+
+def plot(results, servers, png, work):
+    gnuplot = shutil.which("gnuplot")
+    series = []
+    for server in servers:
+        doc = results.get((server, PLOT_SCENARIO))
+        if not doc or "error" in doc or not doc.get("latency_percentiles"):
+            continue
+        data = os.path.join(work, "plot-%s.dat" % server)
+        with open(data, "w") as f:
+            for point in doc["latency_percentiles"]:
+                p = point["percentile"]
+                if p >= 100:
+                    continue
+                f.write("%g %g\n" % (1.0 / (1.0 - p / 100.0), max(point["ms"], 0.001)))
+        series.append((server, data))
+    if not series:
+        return "no latency data to plot"
+    if gnuplot is None:
+        return "gnuplot is not installed (apt-get install gnuplot-nox); no plot"
+    script = os.path.join(work, "latency.gp")
+    with open(script, "w") as f:
+        f.write('set terminal pngcairo size 900,520 font ",10"\n' if has_cairo(gnuplot) else 'set terminal png size 900,520\n')
+        f.write('set output "%s"\n' % png)
+        f.write('set title "End-to-end latency by percentile, QoS 1, 1 -> 1 at 1,000 msg/s"\n')
+        f.write("set logscale xy\nset grid\n")
+        f.write('set xlabel "percentile"\nset ylabel "latency (ms)"\n')
+        f.write('set xtics ("0%%" 1, "90%%" 10, "99%%" 100, "99.9%%" 1000, "99.99%%" 10000, "99.999%%" 100000)\n')
+        f.write("set key top left\n")
+        f.write("plot " + ", ".join('"%s" using 1:2 with linespoints lw 2 title "%s"' % (d, TITLES[s]) for s, d in series) + "\n")
+    subprocess.run([gnuplot, script], check=True)
+    return None
+
+
+def has_cairo(gnuplot):
+    out = subprocess.run([gnuplot, "-e", "set terminal"], capture_output=True, text=True)
+    return "pngcairo" in (out.stdout + out.stderr)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--duration", required=True)
+    ap.add_argument("--warmup", required=True)
+    ap.add_argument("--findings")
+    args = ap.parse_args()
+
+    results = load_results(os.path.join(args.work, "results"))
+    machine = read_lines(os.path.join(args.work, "machine.txt"))
+    servers_run = read_lines(os.path.join(args.work, "servers.txt"))
+    scenarios = read_lines(os.path.join(args.work, "scenarios.txt"))
+    commands = read_lines(os.path.join(args.work, "commands.txt"))
+    status = {row[0]: (row[1], "|".join(row[2:])) for row in servers_run}
+    columns = [s for s in SERVERS if s in status]
+    ran = [s for s in columns if status[s][0] == "ran"]
+
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
+    png_name = "benchmarks-latency.png"
+    plot_problem = plot(results, ran, os.path.join(out_dir, png_name), args.work)
+
+    md = []
+    w = md.append
+    w("# Benchmarks")
+    w("")
+    w("Generated by `bench/compare.sh` (do not edit by hand: rerun it; hand-written findings live in "
+      "`bench/findings.md` and are copied in below). Every server ran alone on this machine, one after "
+      "the other, on 127.0.0.1, driven by `mqtt-bench` (module `mqtt-bench/`) in a separate JVM on the same "
+      "machine: the load generator competes with the server for the same cores, and the tables say how much "
+      "CPU each used.")
+    w("")
+    w("Each message scenario warms up for %s, measures for %s, then waits up to 10 s for the last "
+      "messages. Rates count only the measured window; loss counts every message the server confirmed "
+      "(PUBACK/PUBCOMP) and never delivered. \"max rate\" means as fast as the server delivers end to end: "
+      "publishers pause while subscribers are more than 500 messages behind, so max-rate latency is mostly "
+      "that queue (see `--max-backlog`); latency is meaningful at a fixed rate. Per server, in this order: "
+      "`conn` on the freshly started server (so its memory baseline is clean), an unrecorded 20 s QoS 1 "
+      "warm-up (so JIT-compiled servers are not measured cold), then the message scenarios; after `conn` and "
+      "the fan-out, compare.sh waits until a new client can connect again and reports how long that took." % (args.warmup, args.duration))
+    w("")
+    w("## Servers")
+    w("")
+    w("| server | status | how it ran |")
+    w("| --- | --- | --- |")
+    for s in SERVERS:
+        st, note = status.get(s, ("not requested", ""))
+        w("| %s | %s | %s |" % (TITLES[s], st, note.replace("|", "/")))
+    w("")
+    w("## Machine and versions")
+    w("")
+    w("| | |")
+    w("| --- | --- |")
+    for row in machine:
+        w("| %s | %s |" % (row[0], "|".join(row[1:]).replace("|", "/")))
+    w("")
+    w("## Results")
+    w("")
+    header = "| metric | " + " | ".join(TITLES[s] for s in columns) + " |"
+    if "gateway" in columns:
+        peers = [s for s in columns if s != "gateway"]
+        header += "".join(" gateway ÷ %s |" % TITLES[p] for p in peers)
+    else:
+        peers = []
+    w(header)
+    w("| --- " * (header.count("|") - 1) + "|")
+    for m in METRICS:
+        values = {s: m.value(results, s) for s in columns}
+        row = "| %s%s | " % (m.label, "" if m.higher_is_better else " (lower is better)")
+        row += " | ".join(fmt(values[s], m.unit) if status[s][0] == "ran" else status[s][0] for s in columns) + " |"
+        for p in peers:
+            row += " %s |" % ratio(values.get("gateway"), values.get(p))
+        w(row)
+    w("")
+    if "gateway" not in ran:
+        w("The gateway column is empty: %s. Rerun `bench/compare.sh` once "
+          "`distribution/target/rocketmq-mqtt/bin/mqtt-standalone` starts, and the ratio columns fill in."
+          % status.get("gateway", ("", "it was not requested"))[1].rstrip(". "))
+        w("")
+    w("### Targets (from the issue)")
+    w("")
+    w("| target | where we stand |")
+    w("| --- | --- |")
+    for t, v in targets(results):
+        w("| %s | %s |" % (t, v))
+    w("")
+    w("### CPU during each scenario")
+    w("")
+    w("Cores busy during the measured window (2 = both cores of this machine): the server, the load "
+      "generator, and anything else on the machine. A large \"other\" figure means another process competed "
+      "for the cores and the row is worth less.")
+    w("")
+    w("| scenario | server | server cores | mqtt-bench cores | other cores | sent | failed or unconfirmed | lost | duplicates | out of order |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for sc in scenarios:
+        name = sc[0]
+        for s in ran:
+            doc = results.get((s, name))
+            if doc is None:
+                continue
+            if "error" in doc:
+                w("| %s | %s | failed: %s | | | | | | | |" % (name, TITLES[s], doc["error"].replace("|", "/")[:200]))
+                continue
+            if name == "conn":
+                continue
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                name, TITLES[s], fmt(doc.get("server_cpu_cores")), fmt(doc.get("bench_cpu_cores")),
+                fmt(doc.get("other_cpu_cores")), fmt(doc.get("sent")), fmt(doc.get("unconfirmed", 0) + doc.get("failed", 0)),
+                fmt(doc.get("lost")), fmt(doc.get("duplicates")), fmt(doc.get("out_of_order"))))
+    w("")
+    backend = results.get(("gateway", "backend"))
+    if backend and "directions" in backend:
+        w("### Backend paths (gateway only)")
+        w("")
+        w("| direction | delivered msg/s | p50 | p99 | lost |")
+        w("| --- | --- | --- | --- | --- |")
+        for d in backend["directions"]:
+            w("| %s | %s | %s ms | %s ms | %s |" % (d["scenario"], fmt(d["received_per_s"]), fmt(d["latency"]["p50_ms"]),
+                                                 fmt(d["latency"]["p99_ms"]), fmt(d["lost"])))
+        w("")
+    w("## Latency")
+    w("")
+    if plot_problem:
+        w("(%s)" % plot_problem)
+    else:
+        w("![latency by percentile](%s)" % png_name)
+    w("")
+    w("| server | p50 | p90 | p99 | p99.9 | max |")
+    w("| --- | --- | --- | --- | --- | --- |")
+    for s in ran:
+        doc = results.get((s, PLOT_SCENARIO))
+        if doc and "latency" in doc:
+            l = doc["latency"]
+            w("| %s | %s | %s | %s | %s | %s |" % (TITLES[s], fmt(l["p50_ms"], " ms"), fmt(l["p90_ms"], " ms"),
+                                                   fmt(l["p99_ms"], " ms"), fmt(l["p999_ms"], " ms"), fmt(l["max_ms"], " ms")))
+    w("")
+    profiles = [s for s in ran if os.path.exists(os.path.join(args.work, "results", "%s--profile.txt" % s))]
+    if profiles:
+        w("## Profiles (JFR, QoS 1 max-rate scenario)")
+        w("")
+        for s in profiles:
+            w("### %s" % TITLES[s])
+            w("")
+            w("```")
+            with open(os.path.join(args.work, "results", "%s--profile.txt" % s)) as f:
+                w(f.read().rstrip())
+            w("```")
+            w("")
+    if args.findings and os.path.exists(args.findings):
+        with open(args.findings) as f:
+            w(f.read().rstrip())
+        w("")
+    w("## Exact commands")
+    w("")
+    w("```")
+    w("bench/compare.sh   # DURATION=%s WARMUP=%s" % (args.duration, args.warmup))
+    seen = set()
+    for row in commands:
+        line = "|".join(row[1:])
+        if line not in seen:
+            seen.add(line)
+            w(line)
+    w("```")
+    w("")
+    w("`mqtt-bench.jar` is `mqtt-bench/target/mqtt-bench-*.jar` (with `target/lib/`); PORT and PID are the "
+      "server's, FILE the JSON result. Each scenario's full JSON (per-subscriber counts, percentiles) is "
+      "kept with `KEEP=1 bench/compare.sh`.")
+    with open(args.out, "w") as f:
+        f.write("\n".join(md) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
