@@ -24,6 +24,11 @@ public final class BenchMain implements Runnable {
     public static final int EXIT_ENVIRONMENT = 3;
 
     public static void main(String[] args) {
+        // The RocketMQ client of the backend scenario logs below the home directory unless told.
+        if (System.getProperty("rocketmq.log.root") == null) {
+            System.setProperty("rocketmq.log.root",
+                    java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "mqtt-bench-logs").toString());
+        }
         System.exit(commandLine().execute(args));
     }
 
