@@ -74,6 +74,15 @@ stop_pid() {
   return 0
 }
 
+# Sends SIGTERM to every PID given, then stops each as stop_pid does.
+term_and_stop() {
+  kill -TERM "$@" 2>/dev/null || true
+  local pid
+  for pid in "$@"; do
+    stop_pid "$pid"
+  done
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -228,8 +237,7 @@ run_gateway() {
   if ! wait_port "$port" 180 "$launcher"; then
     log "gateway: not listening on $port; see $WORK/logs/gateway.log"
     finish gateway failed "built, but did not start listening: $(why_not "$WORK/logs/gateway.log")"
-    kill -TERM "$launcher" 2>/dev/null || true
-    stop_pid "$launcher"
+    term_and_stop "$launcher"
     return
   fi
   pid=$(listener_pid "$port")
@@ -245,9 +253,7 @@ run_gateway() {
       --rate 1000 --warmup "$WARMUP" --duration "$DURATION" --host 127.0.0.1 --port "$port" --server-pid "$pid" \
       --quiet --json "$json" || log "gateway: backend failed: $(tail -3 "$WORK/logs/gateway--backend.err" | tr '\n' ' ')"
   fi
-  kill -TERM "$launcher" "$pid" 2>/dev/null || true
-  stop_pid "$pid"
-  stop_pid "$launcher"
+  term_and_stop "$launcher" "$pid"
   finish gateway ran "bin/mqtt-standalone --mqtt.port=PORT --data.dir=DIR --rocketmq.embedded.namesrvPort=P1 --rocketmq.embedded.brokerPort=P2 --notify.port=P3 ${GATEWAY_ARGS:-} (conf/standalone.properties otherwise)"
 }
 
@@ -276,14 +282,12 @@ CONF
   STARTED_PIDS+=("$pid")
   if ! wait_port "$port" 30 "$pid"; then
     finish mosquitto failed "did not start listening: $(why_not "$WORK/logs/mosquitto.out")"
-    kill -TERM "$pid" 2>/dev/null || true
-    stop_pid "$pid"
+    term_and_stop "$pid"
     return
   fi
   log "mosquitto: pid $pid on 127.0.0.1:$port"
   run_scenarios mosquitto "$port" "$pid"
-  kill -TERM "$pid" 2>/dev/null || true
-  stop_pid "$pid"
+  term_and_stop "$pid"
   finish mosquitto ran "$(sed 's/listener [0-9]*/listener PORT/' "$dir/mosquitto.conf" | grep -v log_ | paste -sd ';' | sed 's/;/; /g')"
 }
 
@@ -311,14 +315,12 @@ run_hivemq() {
   done
   if ! grep -q 'HIVEMQ READY' "$WORK/logs/hivemq.log"; then
     finish hivemq failed "did not start: $(why_not "$WORK/logs/hivemq.log")"
-    kill -TERM "$pid" 2>/dev/null || true
-    stop_pid "$pid"
+    term_and_stop "$pid"
     return
   fi
   log "hivemq: pid $pid on 127.0.0.1:$port"
   run_scenarios hivemq "$port" "$pid"
-  kill -TERM "$pid" 2>/dev/null || true
-  stop_pid "$pid"
+  term_and_stop "$pid"
   finish hivemq ran "embedded from com.hivemq:hivemq-community-edition-embedded via bench/hivemq; persistence ${HIVEMQ_PERSISTENCE:-file}, max-queue-size 1000000, JVM defaults ${HIVEMQ_JAVA_OPTS:-}"
 }
 
@@ -338,8 +340,7 @@ run_rocketmq_mqtt() {
   STARTED_PIDS+=("$launcher")
   if ! wait_port "$port" 180 "$launcher"; then
     finish rocketmq-mqtt failed "did not start listening: $(why_not "$WORK/logs/rocketmq-mqtt.log")"
-    kill -TERM "$launcher" 2>/dev/null || true
-    stop_pid "$launcher"
+    term_and_stop "$launcher"
     return
   fi
   pid=$(listener_pid "$port")
