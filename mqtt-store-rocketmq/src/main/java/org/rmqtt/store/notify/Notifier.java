@@ -1,22 +1,17 @@
 package org.rmqtt.store.notify;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
 import org.apache.rocketmq.client.exception.MQClientException;
-import org.apache.rocketmq.common.MixAll;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.message.Message;
-import org.apache.rocketmq.common.message.MessageAccessor;
 import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.rmqtt.common.message.MessageProperties;
@@ -113,25 +108,18 @@ public final class Notifier implements AutoCloseable {
         if (topic == null) {
             return; // not for MQTT
         }
-        String dispatch = m.getProperty(MessageConst.PROPERTY_INNER_MULTI_DISPATCH);
-        String offsets = m.getProperty(MessageConst.PROPERTY_INNER_MULTI_QUEUE_OFFSET);
-        if (dispatch == null || offsets == null) {
+        LmqDispatch.Dispatched dispatched = LmqDispatch.Dispatched.of(m);
+        if (dispatched == null) {
             if (!m.getTopic().equals(redispatchTopic)) {
                 redispatch(m, topic);
             }
             return;
         }
-        List<String> lmqs = Arrays.asList(dispatch.split(MixAll.LMQ_DISPATCH_SEPARATOR));
-        String[] values = offsets.split(MixAll.LMQ_DISPATCH_SEPARATOR);
-        if (values.length != lmqs.size()) {
-            LOG.warn("Message {} has {} LMQs but {} offsets; not announced", m.getMsgId(), lmqs.size(), values.length);
+        if (!dispatched.complete()) {
+            LOG.warn("Message {} has LMQs and offsets of different lengths; not announced", m.getMsgId());
             return;
         }
-        List<Long> lmqOffsets = new ArrayList<>(values.length);
-        for (String v : values) {
-            lmqOffsets.add(Long.parseLong(v));
-        }
-        TopicEvent event = new TopicEvent(broker, topic, lmqs, lmqOffsets);
+        TopicEvent event = new TopicEvent(broker, topic, dispatched.lmqs(), dispatched.offsets());
         for (String address : targets.apply(topic)) {
             client.send(address, event);
         }
@@ -152,8 +140,7 @@ public final class Notifier implements AutoCloseable {
             }
         });
         copy.putUserProperty(ORIGIN_MESSAGE_ID, m.getMsgId());
-        MessageAccessor.putProperty(copy, MessageConst.PROPERTY_INNER_MULTI_DISPATCH,
-                String.join(MixAll.LMQ_DISPATCH_SEPARATOR, LmqDispatch.lmqs(topic, wildcardFilters.apply(topic))));
+        LmqDispatch.setOn(copy, LmqDispatch.lmqs(topic, wildcardFilters.apply(topic)));
         try {
             SendResult sent = redispatcher.send(copy, (mqs, msg, t) -> mqs.get(Math.floorMod(t.hashCode(), mqs.size())), topic);
             if (sent.getSendStatus() != SendStatus.SEND_OK) {

@@ -1,7 +1,6 @@
 package org.rmqtt.store.plugin;
 
 import java.nio.ByteBuffer;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -10,7 +9,6 @@ import org.apache.rocketmq.common.BoundaryType;
 import org.apache.rocketmq.common.MixAll;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageAccessor;
-import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageDecoder;
 import org.apache.rocketmq.common.message.MessageExtBatch;
 import org.apache.rocketmq.common.message.MessageExtBrokerInner;
@@ -141,8 +139,7 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
         }
         Set<String> filters = new java.util.HashSet<>(wildcardFilters.apply(topic));
         filters.addAll(verifiedFilters(topic, msg.getProperty(MessageProperties.MQTT_DISPATCH_FILTERS)));
-        MessageAccessor.putProperty(msg, MessageConst.PROPERTY_INNER_MULTI_DISPATCH,
-                String.join(MixAll.LMQ_DISPATCH_SEPARATOR, LmqDispatch.lmqs(topic, filters)));
+        LmqDispatch.setOn(msg, LmqDispatch.lmqs(topic, filters));
         // The commitlog writes the encoded string, not the map.
         msg.setPropertiesString(MessageDecoder.messageProperties2String(msg.getProperties()));
     }

@@ -26,8 +26,6 @@ import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.MixAll;
 import org.apache.rocketmq.common.filter.ExpressionType;
 import org.apache.rocketmq.common.message.Message;
-import org.apache.rocketmq.common.message.MessageAccessor;
-import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageDecoder;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
@@ -37,6 +35,7 @@ import org.apache.rocketmq.remoting.protocol.route.BrokerData;
 import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
 import org.rmqtt.common.mapping.TopicMapper;
 import org.rmqtt.common.message.MessageProperties;
+import org.rmqtt.store.LmqDispatch;
 import org.rmqtt.store.MessageStore;
 import org.rmqtt.store.PublishReceipt;
 import org.rmqtt.store.PublishRequest;
@@ -174,10 +173,8 @@ public final class RocketMqMessageStore implements MessageStore {
             // For a broker with the dispatch plug-in, which checks each filter against the topic.
             msg.putUserProperty(MessageProperties.MQTT_DISPATCH_FILTERS, MessageProperties.encodeFilters(request.wildcardFilters()));
         }
-        // A reserved property: putUserProperty refuses it, so it is set the internal way. A broker
-        // with the plug-in recomputes it; one without takes it as it is.
-        MessageAccessor.putProperty(msg, MessageConst.PROPERTY_INNER_MULTI_DISPATCH,
-                String.join(MixAll.LMQ_DISPATCH_SEPARATOR, request.lmqs()));
+        // A broker with the plug-in recomputes the list; one without takes it as it is.
+        LmqDispatch.setOn(msg, request.lmqs());
         return msg;
     }
 
@@ -267,19 +264,8 @@ public final class RocketMqMessageStore implements MessageStore {
 
     /** A decoded message carries its offset in each LMQ in a list parallel to the dispatch list. */
     static long lmqOffset(MessageExt m, String lmq, long fallback) {
-        String dispatch = m.getProperty(MessageConst.PROPERTY_INNER_MULTI_DISPATCH);
-        String offsets = m.getProperty(MessageConst.PROPERTY_INNER_MULTI_QUEUE_OFFSET);
-        if (dispatch == null || offsets == null) {
-            return fallback;
-        }
-        String[] names = dispatch.split(MixAll.LMQ_DISPATCH_SEPARATOR);
-        String[] values = offsets.split(MixAll.LMQ_DISPATCH_SEPARATOR);
-        for (int i = 0; i < names.length && i < values.length; i++) {
-            if (names[i].equals(lmq)) {
-                return Long.parseLong(values[i]);
-            }
-        }
-        return fallback;
+        LmqDispatch.Dispatched dispatched = LmqDispatch.Dispatched.of(m);
+        return dispatched == null ? fallback : dispatched.offsetOf(lmq, fallback);
     }
 
     @Override
