@@ -21,8 +21,9 @@ import org.rmqtt.common.topic.Topics;
  * and for unit tests. Nothing survives a restart.
  *
  * <p>Writes are serialized by the object's monitor; views read concurrent structures without a
- * lock. Leases are checked against the clock on each call: expired nodes are dropped, with their
- * filters, the first time anybody looks after the expiry.
+ * lock. Leases and persistent session expiry are checked against the clock on each call: expired
+ * nodes are dropped, with their filters and session ownerships, and expired sessions end, the
+ * first time anybody looks after the expiry.
  */
 public final class InMemoryMetaClient implements MetaClient {
 
@@ -31,6 +32,9 @@ public final class InMemoryMetaClient implements MetaClient {
     private record Owner(String nodeId, long epoch) {}
 
     private record StoredWill(long epoch, WillMessage will) {}
+
+    /** A persistent session's record; expireAtMillis is 0 while owned or when it never expires. */
+    private record SessionRecord(long expiryMillis, long expireAtMillis, byte[] state) {}
 
     /** Who keeps a filter in use: a node (its live subscriptions) or a persistent session. */
     private record Holder(String nodeId, String clientId) {
@@ -49,11 +53,14 @@ public final class InMemoryMetaClient implements MetaClient {
     private final SubscriptionTrie<Holder> filterHolders = new SubscriptionTrie<>();
     private final Map<String, Owner> sessions = new HashMap<>();
     private final Map<String, TreeMap<String, Integer>> persistent = new HashMap<>();
+    private final Map<String, SessionRecord> sessionRecords = new HashMap<>();
     private final TreeMap<String, RetainedMessage> retained = new TreeMap<>();
     private final Map<String, Map<String, StoredWill>> wills = new HashMap<>();
     private long lastEpoch;
     /** The earliest lease expiry, so views check the clock against one field only. */
     private volatile long nextExpiryMillis = Long.MAX_VALUE;
+    /** The earliest persistent session expiry. */
+    private volatile long nextSessionExpiryMillis = Long.MAX_VALUE;
 
     public InMemoryMetaClient() {
         this(Clock.systemUTC(), Duration.ofSeconds(30));
@@ -82,9 +89,20 @@ public final class InMemoryMetaClient implements MetaClient {
     @Override
     public synchronized CompletableFuture<Void> leave(String nodeId) {
         MetaValidation.id("node id", nodeId);
+        removeNode(nodeId);
+        return done(null);
+    }
+
+    /** Under the monitor: the node goes with its filters; its sessions are released. */
+    private void removeNode(String nodeId) {
         nodes.remove(nodeId);
         dropFilters(nodeId);
-        return done(null);
+        for (Map.Entry<String, Owner> owner : List.copyOf(sessions.entrySet())) {
+            if (owner.getValue().nodeId().equals(nodeId)) {
+                sessions.remove(owner.getKey());
+                startExpiry(owner.getKey());
+            }
+        }
     }
 
     @Override
@@ -103,9 +121,11 @@ public final class InMemoryMetaClient implements MetaClient {
     }
 
     private void expireIfDue() {
-        if (clock.millis() >= nextExpiryMillis) {
+        long now = clock.millis();
+        if (now >= nextExpiryMillis || now >= nextSessionExpiryMillis) {
             synchronized (this) {
                 expireLeases();
+                expireSessions();
             }
         }
     }
@@ -119,8 +139,7 @@ public final class InMemoryMetaClient implements MetaClient {
         long next = Long.MAX_VALUE;
         for (Lease lease : List.copyOf(nodes.values())) {
             if (lease.expiresAtMillis() <= now) {
-                nodes.remove(lease.node().id());
-                dropFilters(lease.node().id());
+                removeNode(lease.node().id());
             } else {
                 next = Math.min(next, lease.expiresAtMillis());
             }
@@ -180,21 +199,130 @@ public final class InMemoryMetaClient implements MetaClient {
     // ---- session registry ----
 
     @Override
-    public synchronized CompletableFuture<SessionClaim> claimSession(String clientId, String nodeId) {
+    public synchronized CompletableFuture<SessionClaim> claimSession(String clientId, String nodeId, boolean clean,
+            long expiryMillis) {
         MetaValidation.id("client id", clientId);
         MetaValidation.id("node id", nodeId);
+        MetaValidation.expiry(expiryMillis);
+        expireLeases();
+        expireSessions();
         long epoch = ++lastEpoch;
         Owner previous = sessions.put(clientId, new Owner(nodeId, epoch));
+        StoredSession session = null;
+        if (clean) {
+            endSession(clientId);
+        } else {
+            SessionRecord record = sessionRecords.get(clientId);
+            List<Subscription> subscriptions = subscriptionList(clientId);
+            byte[] state = record == null ? new byte[0] : record.state();
+            // Subscriptions without a record count as a session too, as in the replicated store.
+            if (record != null || !subscriptions.isEmpty()) {
+                session = new StoredSession(subscriptions, state.clone());
+            }
+            sessionRecords.put(clientId, new SessionRecord(expiryMillis, 0, state));
+        }
         return done(previous == null
-                ? new SessionClaim(epoch, null, 0)
-                : new SessionClaim(epoch, previous.nodeId(), previous.epoch()));
+                ? new SessionClaim(epoch, null, 0, session)
+                : new SessionClaim(epoch, previous.nodeId(), previous.epoch(), session));
     }
 
     @Override
     public synchronized CompletableFuture<Boolean> releaseSession(String clientId, String nodeId, long epoch) {
         MetaValidation.id("client id", clientId);
         MetaValidation.id("node id", nodeId);
-        return done(sessions.remove(clientId, new Owner(nodeId, epoch)));
+        expireLeases();
+        expireSessions();
+        return done(release(clientId, nodeId, epoch));
+    }
+
+    private boolean release(String clientId, String nodeId, long epoch) {
+        if (!sessions.remove(clientId, new Owner(nodeId, epoch))) {
+            return false;
+        }
+        startExpiry(clientId);
+        return true;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Boolean> saveSession(String clientId, String nodeId, long epoch,
+            byte[] state, boolean release) {
+        MetaValidation.id("client id", clientId);
+        MetaValidation.id("node id", nodeId);
+        MetaValidation.state(state);
+        expireLeases();
+        expireSessions();
+        SessionRecord record = sessionRecords.get(clientId);
+        if (record == null || !new Owner(nodeId, epoch).equals(sessions.get(clientId))) {
+            return done(false);
+        }
+        sessionRecords.put(clientId, new SessionRecord(record.expiryMillis(), record.expireAtMillis(), state.clone()));
+        if (release) {
+            release(clientId, nodeId, epoch);
+        }
+        return done(true);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Optional<StoredSession>> session(String clientId) {
+        MetaValidation.id("client id", clientId);
+        expireLeases();
+        expireSessions();
+        SessionRecord record = sessionRecords.get(clientId);
+        List<Subscription> subscriptions = subscriptionList(clientId);
+        if (record == null && subscriptions.isEmpty()) {
+            return done(Optional.empty());
+        }
+        return done(Optional.of(new StoredSession(subscriptions, record == null ? new byte[0] : record.state().clone())));
+    }
+
+    /** Under the monitor: an unowned persistent session ends after its expiry, counted from now. */
+    private void startExpiry(String clientId) {
+        SessionRecord record = sessionRecords.get(clientId);
+        if (record == null || record.expiryMillis() == 0) {
+            return;
+        }
+        long now = clock.millis();
+        long expireAt = now + record.expiryMillis() < now ? Long.MAX_VALUE : now + record.expiryMillis();
+        sessionRecords.put(clientId, new SessionRecord(record.expiryMillis(), expireAt, record.state()));
+        nextSessionExpiryMillis = Math.min(nextSessionExpiryMillis, expireAt);
+    }
+
+    /** Under the monitor. */
+    private void expireSessions() {
+        long now = clock.millis();
+        if (now < nextSessionExpiryMillis) {
+            return;
+        }
+        long next = Long.MAX_VALUE;
+        for (Map.Entry<String, SessionRecord> entry : List.copyOf(sessionRecords.entrySet())) {
+            long expireAt = entry.getValue().expireAtMillis();
+            if (expireAt == 0 || sessions.containsKey(entry.getKey())) {
+                continue;
+            }
+            if (expireAt <= now) {
+                endSession(entry.getKey());
+            } else {
+                next = Math.min(next, expireAt);
+            }
+        }
+        nextSessionExpiryMillis = next;
+    }
+
+    /** Under the monitor: forgets the subscriptions (releasing their filters), state and expiry. */
+    private void endSession(String clientId) {
+        sessionRecords.remove(clientId);
+        TreeMap<String, Integer> subscriptions = persistent.remove(clientId);
+        if (subscriptions != null) {
+            Holder holder = Holder.session(clientId);
+            subscriptions.keySet().forEach(filter -> filterHolders.remove(filter, holder));
+        }
+    }
+
+    private List<Subscription> subscriptionList(String clientId) {
+        TreeMap<String, Integer> subscriptions = persistent.getOrDefault(clientId, new TreeMap<>());
+        List<Subscription> result = new ArrayList<>(subscriptions.size());
+        subscriptions.forEach((filter, qos) -> result.add(new Subscription(filter, qos)));
+        return result;
     }
 
     // ---- persistent sessions ----
@@ -224,20 +352,14 @@ public final class InMemoryMetaClient implements MetaClient {
     @Override
     public synchronized CompletableFuture<List<Subscription>> subscriptions(String clientId) {
         MetaValidation.id("client id", clientId);
-        TreeMap<String, Integer> subscriptions = persistent.getOrDefault(clientId, new TreeMap<>());
-        List<Subscription> result = new ArrayList<>(subscriptions.size());
-        subscriptions.forEach((filter, qos) -> result.add(new Subscription(filter, qos)));
-        return done(result);
+        expireSessions();
+        return done(subscriptionList(clientId));
     }
 
     @Override
     public synchronized CompletableFuture<Void> dropSession(String clientId) {
         MetaValidation.id("client id", clientId);
-        TreeMap<String, Integer> subscriptions = persistent.remove(clientId);
-        if (subscriptions != null) {
-            Holder holder = Holder.session(clientId);
-            subscriptions.keySet().forEach(filter -> filterHolders.remove(filter, holder));
-        }
+        endSession(clientId);
         return done(null);
     }
 

@@ -65,15 +65,40 @@ public interface MetaClient extends AutoCloseable {
     /**
      * Makes {@code nodeId} the owner of {@code clientId} with a new, higher epoch. Exactly one of
      * two racing claims gets each epoch; the result names the owner it displaced, if any, so the
-     * caller can tell that node to close the old connection.
+     * caller can tell that node to close the old connection (and hand over its session state).
+     *
+     * <p>{@code clean}: the client asked for a clean session; any persistent session of the
+     * client ends here, with its subscriptions and saved state (MQTT-3.1.2-6). Otherwise the
+     * client's persistent session is returned (created empty if there was none; then
+     * {@link SessionClaim#session()} is null) and stops expiring while owned.
+     *
+     * @param expiryMillis how long a persistent session outlives its last connection, 0 = for
+     *                     ever; stored with the session and counted from each release
      */
-    CompletableFuture<SessionClaim> claimSession(String clientId, String nodeId);
+    CompletableFuture<SessionClaim> claimSession(String clientId, String nodeId, boolean clean, long expiryMillis);
+
+    /** A clean claim: {@code claimSession(clientId, nodeId, true, 0)}. */
+    default CompletableFuture<SessionClaim> claimSession(String clientId, String nodeId) {
+        return claimSession(clientId, nodeId, true, 0);
+    }
 
     /**
      * Releases {@code clientId} if {@code nodeId} still owns it at {@code epoch}; a later claim
-     * wins over a stale release. Completes with whether the release took effect.
+     * wins over a stale release. A persistent session starts its expiry clock. Completes with
+     * whether the release took effect.
      */
     CompletableFuture<Boolean> releaseSession(String clientId, String nodeId, long epoch);
+
+    /**
+     * Saves the state of {@code clientId}'s persistent session if {@code nodeId} still owns it at
+     * {@code epoch}; with {@code release}, also releases it as {@link #releaseSession} does, in
+     * the same step. Completes with whether it took effect. Calls are batched: many saves and
+     * claims share one log entry.
+     */
+    CompletableFuture<Boolean> saveSession(String clientId, String nodeId, long epoch, byte[] state, boolean release);
+
+    /** The persistent session of {@code clientId}, if there is one (whether owned or not). */
+    CompletableFuture<java.util.Optional<StoredSession>> session(String clientId);
 
     // ---- persistent sessions ----
 
@@ -90,7 +115,10 @@ public interface MetaClient extends AutoCloseable {
     /** The subscriptions of {@code clientId}'s persistent session, sorted by filter; empty if none. */
     CompletableFuture<List<Subscription>> subscriptions(String clientId);
 
-    /** Forgets every subscription of {@code clientId}: a clean session starts, or the session expired. */
+    /**
+     * Ends the persistent session of {@code clientId}: its subscriptions and saved state are
+     * forgotten (an operator deleted it). Ownership is not touched.
+     */
     CompletableFuture<Void> dropSession(String clientId);
 
     // ---- retained messages ----

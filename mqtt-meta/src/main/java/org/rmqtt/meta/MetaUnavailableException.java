@@ -8,6 +8,10 @@ public class MetaUnavailableException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    public MetaUnavailableException(String message) {
+        super(message);
+    }
+
     public MetaUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -51,6 +51,25 @@ public final class MetaValidation {
         return payload;
     }
 
+    /** Saved session state travels through the Raft log like a payload: same limit. */
+    public static byte[] state(byte[] state) {
+        if (state == null) {
+            throw new IllegalArgumentException("session state is null");
+        }
+        if (state.length > MAX_PAYLOAD_BYTES) {
+            throw new IllegalArgumentException(
+                    "session state of " + state.length + " bytes exceeds the meta limit of " + MAX_PAYLOAD_BYTES);
+        }
+        return state;
+    }
+
+    public static long expiry(long expiryMillis) {
+        if (expiryMillis < 0) {
+            throw new IllegalArgumentException("session expiry must not be negative, not " + expiryMillis);
+        }
+        return expiryMillis;
+    }
+
     public static long epoch(long epoch) {
         if (epoch <= 0) {
             throw new IllegalArgumentException("epoch must be positive, not " + epoch);

@@ -1,18 +1,23 @@
 package org.rmqtt.meta.client;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -37,8 +42,10 @@ import org.rmqtt.meta.MetaUnavailableException;
 import org.rmqtt.meta.MetaValidation;
 import org.rmqtt.meta.RetainedMessage;
 import org.rmqtt.meta.SessionClaim;
+import org.rmqtt.meta.StoredSession;
 import org.rmqtt.meta.Subscription;
 import org.rmqtt.meta.WillMessage;
+import org.rmqtt.meta.codec.CodecException;
 import org.rmqtt.meta.codec.Command;
 import org.rmqtt.meta.codec.MetaCodec;
 import org.rmqtt.meta.codec.Query;
@@ -53,6 +60,12 @@ import org.slf4j.LoggerFactory;
  * <p>Every call completes within about the call timeout: with no leader it fails with
  * {@link MetaUnavailableException}. Futures complete on the client's own callback threads, never
  * on Ratis I/O threads, so a caller that blocks in a callback cannot stall the transport.
+ *
+ * <p>Callers never block and never call into the Ratis client themselves: a call is queued
+ * (bounded; a full queue fails the call at once) and the client's sender thread sends it. Writes
+ * queued while earlier batches are in flight are sent together as one {@link Command.Batch}: one
+ * Raft log entry, one RocksDB write, one result per command. A few batches and reads are in
+ * flight at a time, well within the Ratis client's permits, so the sender does not block either.
  */
 public final class RatisMetaClient implements MetaClient {
 
@@ -89,10 +102,36 @@ public final class RatisMetaClient implements MetaClient {
         }
     }
 
+    /** Calls waiting for the sender beyond this fail at once: the leader is far behind or gone. */
+    static final int MAX_QUEUED_CALLS = 100_000;
+    /** A batch holds at most this many commands ... */
+    static final int MAX_BATCH_COMMANDS = 1_000;
+    /** ... and about this many bytes (a single larger command goes alone). */
+    static final int MAX_BATCH_BYTES = 1 << 20;
+    /** Batches sent and not yet answered; calls queued meanwhile gather into the next batch. */
+    static final int MAX_BATCHES_IN_FLIGHT = 3;
+    /**
+     * Linearizable reads sent and not yet answered. With the batches and the view follower's one
+     * poll, well below the Ratis client's 100 ordered-call permits, so the sender never blocks.
+     */
+    static final int MAX_READS_IN_FLIGHT = 64;
+
     private final Config config;
     private final RaftClient client;
     private final ViewFollower follower;
     private final ExecutorService callbacks;
+    private final Executor callbackExecutor;
+    /** The one thread that calls the Ratis client for writes and reads; callers only queue. */
+    private final ExecutorService sender;
+    private final Queue<Call<?>> writes = new ConcurrentLinkedQueue<>();
+    private final Queue<Call<?>> reads = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** Sender thread only. */
+    private int batchesInFlight;
+    /** Sender thread only. */
+    private int readsInFlight;
+    private volatile boolean closed;
     private final AutoCloseable owned;
 
     private RatisMetaClient(Config config, AutoCloseable owned) {
@@ -103,6 +142,18 @@ public final class RatisMetaClient implements MetaClient {
         this.follower = new ViewFollower(client, config.pollInterval(), config.callTimeout(), String.valueOf(n));
         this.callbacks = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "meta-client-" + n);
+            t.setDaemon(true);
+            return t;
+        });
+        this.callbackExecutor = task -> {
+            try {
+                callbacks.execute(task);
+            } catch (RejectedExecutionException closing) {
+                task.run();
+            }
+        };
+        this.sender = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "meta-client-send-" + n);
             t.setDaemon(true);
             return t;
         });
@@ -140,34 +191,235 @@ public final class RatisMetaClient implements MetaClient {
 
     // ---- plumbing ----
 
+    /**
+     * One write or read on its way to the leader. {@code future} is completed by whoever finishes
+     * first: the reply, an error, or the call timeout; the caller's future follows it on the
+     * callback threads.
+     */
+    private static final class Call<T> {
+        final Object what;
+        final Command command;
+        final byte[] request;
+        final Function<byte[], T> decode;
+        final long deadline;
+        final CompletableFuture<T> future = new CompletableFuture<>();
+
+        Call(Object what, Command command, byte[] request, Function<byte[], T> decode, long deadline) {
+            this.what = what;
+            this.command = command;
+            this.request = request;
+            this.decode = decode;
+            this.deadline = deadline;
+        }
+
+        void deliver(byte[] reply) {
+            future.complete(decode.apply(reply));
+        }
+    }
+
     private <T> CompletableFuture<T> write(Command command, Function<byte[], T> decode) {
-        Message message = Message.valueOf(ByteString.copyFrom(MetaCodec.encodeRequest(command)));
-        LOG.debug("meta write {}", command);
-        return complete(command, retrying(() -> client.async().send(message), RatisMetaClient::rejectedBeforeAppend),
-                reply -> {
-                    T result = decode.apply(content(reply));
-                    if (!command.changesView()) {
-                        return CompletableFuture.completedFuture(result);
-                    }
-                    // Read-your-writes in this client's view; a view that cannot catch up does not fail the write.
-                    return follower.awaitIndex(reply.getLogIndex())
-                            .completeOnTimeout(null, config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                            .thenApply(ignored -> result);
-                });
+        return submit(new Call<>(command, command, MetaCodec.encodeRequest(command), decode, deadline()), writes);
     }
 
     /** Linearizable: the leader confirms its leadership (read index) before answering. */
     private <T> CompletableFuture<T> read(Query query, Function<byte[], T> decode) {
-        Message message = Message.valueOf(ByteString.copyFrom(MetaCodec.encodeQuery(query)));
-        LOG.debug("meta read {}", query);
-        return complete(query, retrying(() -> client.async().sendReadOnly(message), RatisMetaClient::transientForRead),
-                reply -> CompletableFuture.completedFuture(decode.apply(content(reply))));
+        return submit(new Call<>(query, null, MetaCodec.encodeQuery(query), decode, deadline()), reads);
+    }
+
+    private long deadline() {
+        return System.nanoTime() + config.callTimeout().toNanos();
+    }
+
+    /**
+     * Queues a call for the sender thread and returns at once: the caller (a network event loop)
+     * never waits, not even for a Ratis client permit. A full queue fails the call right away.
+     */
+    private <T> CompletableFuture<T> submit(Call<T> call, Queue<Call<?>> queue) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        call.future.orTimeout(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenCompleteAsync((value, error) -> {
+                    if (error == null) {
+                        result.complete(value);
+                    } else {
+                        result.completeExceptionally(translate(call.what, error));
+                    }
+                }, callbackExecutor);
+        if (closed) {
+            call.future.completeExceptionally(new MetaUnavailableException("meta client is closed"));
+            return result;
+        }
+        if (queued.incrementAndGet() > MAX_QUEUED_CALLS) {
+            queued.decrementAndGet();
+            call.future.completeExceptionally(new MetaUnavailableException("meta client queue full: "
+                    + MAX_QUEUED_CALLS + " calls are waiting for the meta leader among "
+                    + MetaPeer.formatList(config.peers())));
+            return result;
+        }
+        queue.add(call);
+        LOG.trace("meta call queued: {}", call.what);
+        if (drainScheduled.compareAndSet(false, true)) {
+            try {
+                sender.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                call.future.completeExceptionally(new MetaUnavailableException("meta client is closed"));
+            }
+        }
+        return result;
+    }
+
+    /**
+     * On the sender thread: sends queued reads and writes as far as the in-flight limits allow.
+     * Writes queued meanwhile are sent together as one batch, one log entry.
+     */
+    private void drain() {
+        drainScheduled.set(false);
+        while (readsInFlight < MAX_READS_IN_FLIGHT) {
+            Call<?> call = reads.poll();
+            if (call == null) {
+                break;
+            }
+            queued.decrementAndGet();
+            if (!call.future.isDone()) {
+                sendRead(call);
+            }
+        }
+        while (batchesInFlight < MAX_BATCHES_IN_FLIGHT && !writes.isEmpty()) {
+            List<Call<?>> batch = new ArrayList<>();
+            int bytes = 0;
+            while (batch.size() < MAX_BATCH_COMMANDS) {
+                Call<?> call = writes.peek();
+                if (call == null || (!batch.isEmpty() && bytes + call.request.length > MAX_BATCH_BYTES)) {
+                    break;
+                }
+                writes.poll();
+                queued.decrementAndGet();
+                // A call that timed out while queued is never sent: its caller was told it failed.
+                if (!call.future.isDone()) {
+                    batch.add(call);
+                    bytes += call.request.length;
+                }
+            }
+            if (!batch.isEmpty()) {
+                sendBatch(batch);
+            }
+        }
+    }
+
+    private void sendBatch(List<Call<?>> calls) {
+        batchesInFlight++;
+        long deadline = Long.MAX_VALUE;
+        for (Call<?> call : calls) {
+            deadline = deadline == Long.MAX_VALUE ? call.deadline : Math.min(deadline, call.deadline);
+        }
+        CompletableFuture<RaftClientReply> sent;
+        try {
+            byte[] request = calls.size() == 1 ? calls.get(0).request
+                    : MetaCodec.encodeRequest(new Command.Batch(calls.stream().map(c -> c.command).toList()));
+            Message message = Message.valueOf(ByteString.copyFrom(request));
+            LOG.debug("meta write of {} commands, {} bytes", calls.size(), request.length);
+            sent = retrying(() -> client.async().send(message), RatisMetaClient::rejectedBeforeAppend, deadline);
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        bounded(sent, deadline).whenComplete((reply, error) -> {
+            onSender(() -> {
+                batchesInFlight--;
+                drain();
+            });
+            callbackExecutor.execute(() -> deliverBatch(calls, reply, error));
+        });
+    }
+
+    private void deliverBatch(List<Call<?>> calls, RaftClientReply reply, Throwable error) {
+        List<byte[]> replies;
+        try {
+            if (error != null) {
+                throw error instanceof CompletionException c ? c : new CompletionException(error);
+            }
+            byte[] content = content(reply);
+            replies = calls.size() == 1 ? List.of(content) : MetaCodec.decodeBatchReply(content);
+            if (replies.size() != calls.size()) {
+                throw new CodecException("meta batch of " + calls.size() + " commands got " + replies.size() + " replies");
+            }
+        } catch (RuntimeException e) {
+            calls.forEach(call -> call.future.completeExceptionally(e));
+            return;
+        }
+        for (int i = 0; i < calls.size(); i++) {
+            Call<?> call = calls.get(i);
+            byte[] data = replies.get(i);
+            try {
+                if (!call.command.changesView()) {
+                    call.deliver(data);
+                    continue;
+                }
+                // Read-your-writes in this client's view; a view that cannot catch up does not fail the write.
+                follower.awaitIndex(reply.getLogIndex())
+                        .completeOnTimeout(null, config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                        .whenComplete((ignored, e) -> deliverQuietly(call, data));
+            } catch (RuntimeException e) {
+                call.future.completeExceptionally(e);
+            }
+        }
+    }
+
+    private static void deliverQuietly(Call<?> call, byte[] data) {
+        try {
+            call.deliver(data);
+        } catch (RuntimeException e) {
+            call.future.completeExceptionally(e);
+        }
+    }
+
+    private void sendRead(Call<?> call) {
+        readsInFlight++;
+        CompletableFuture<RaftClientReply> sent;
+        try {
+            Message message = Message.valueOf(ByteString.copyFrom(call.request));
+            LOG.debug("meta read {}", call.what);
+            sent = retrying(() -> client.async().sendReadOnly(message), RatisMetaClient::transientForRead,
+                    call.deadline);
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        bounded(sent, call.deadline).whenComplete((reply, error) -> {
+            onSender(() -> {
+                readsInFlight--;
+                drain();
+            });
+            callbackExecutor.execute(() -> {
+                if (error != null) {
+                    call.future.completeExceptionally(error);
+                } else {
+                    try {
+                        call.deliver(content(reply));
+                    } catch (RuntimeException e) {
+                        call.future.completeExceptionally(e);
+                    }
+                }
+            });
+        });
+    }
+
+    /** Frees the in-flight slot by the deadline even if the Ratis client is still retrying. */
+    private static CompletableFuture<RaftClientReply> bounded(CompletableFuture<RaftClientReply> sent, long deadline) {
+        long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 100);
+        return sent.orTimeout(millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void onSender(Runnable task) {
+        try {
+            sender.execute(task);
+        } catch (RejectedExecutionException closing) {
+            // Closed: nothing more is sent.
+        }
     }
 
     /**
      * Errors the Ratis client hands back instead of retrying, though they only mean "an election
      * is under way": a server that does not know the leader yet, or one stepping down. Each
-     * rejects the request before it is appended, so sending it again cannot apply it twice.
+     * rejects the request before it is appended, so sending it again cannot apply it twice. A
+     * batch is one request: it is rejected, and sent again, as a whole.
      */
     private static boolean rejectedBeforeAppend(Throwable error) {
         return error instanceof LeaderSteppingDownException || error instanceof TransferLeadershipException
@@ -179,27 +431,30 @@ public final class RatisMetaClient implements MetaClient {
         return rejectedBeforeAppend(error) || error instanceof ReadIndexException || error instanceof ReadException;
     }
 
-    /** Sends, and on a transient error sends again after a pause, until the call timeout. */
-    private CompletableFuture<RaftClientReply> retrying(Supplier<CompletableFuture<RaftClientReply>> attempt,
-            Predicate<Throwable> isTransient) {
-        long deadline = System.nanoTime() + config.callTimeout().toNanos();
-        return retrying(attempt, isTransient, deadline);
-    }
-
+    /**
+     * Sends, and on a transient error sends again after a pause, until {@code deadline}. Every
+     * attempt runs on the sender thread.
+     */
     private CompletableFuture<RaftClientReply> retrying(Supplier<CompletableFuture<RaftClientReply>> attempt,
             Predicate<Throwable> isTransient, long deadline) {
-        return attempt.get().handle((reply, error) -> {
+        CompletableFuture<RaftClientReply> first;
+        try {
+            first = attempt.get();
+        } catch (RuntimeException e) {
+            first = CompletableFuture.failedFuture(e);
+        }
+        return first.handle((reply, error) -> {
             Throwable cause = unwrap(error);
             if (cause == null) {
                 return CompletableFuture.completedFuture(reply);
             }
             long retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MetaGroup.RETRY_SLEEP_MILLIS);
-            if (!isTransient.test(cause) || retryAt - deadline > 0) {
+            if (!isTransient.test(cause) || retryAt - deadline > 0 || closed) {
                 return CompletableFuture.<RaftClientReply>failedFuture(cause);
             }
             LOG.debug("meta call retried after {}", cause.toString());
             Executor later = CompletableFuture.delayedExecutor(MetaGroup.RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS,
-                    callbacks);
+                    sender);
             return CompletableFuture.supplyAsync(() -> null, later)
                     .thenCompose(ignored -> retrying(attempt, isTransient, deadline));
         }).thenCompose(f -> f);
@@ -211,21 +466,6 @@ public final class RatisMetaClient implements MetaClient {
             cause = cause.getCause();
         }
         return cause;
-    }
-
-    private <T> CompletableFuture<T> complete(Object what, CompletableFuture<RaftClientReply> sent,
-            Function<RaftClientReply, CompletableFuture<T>> onReply) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        sent.orTimeout(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .thenComposeAsync(onReply, callbacks)
-                .whenCompleteAsync((value, error) -> {
-                    if (error == null) {
-                        result.complete(value);
-                    } else {
-                        result.completeExceptionally(translate(what, error));
-                    }
-                }, callbacks);
-        return result;
     }
 
     private static byte[] content(RaftClientReply reply) {
@@ -300,15 +540,30 @@ public final class RatisMetaClient implements MetaClient {
     // ---- session registry ----
 
     @Override
-    public CompletableFuture<SessionClaim> claimSession(String clientId, String nodeId) {
+    public CompletableFuture<SessionClaim> claimSession(String clientId, String nodeId, boolean clean,
+            long expiryMillis) {
         return write(new Command.ClaimSession(MetaValidation.id("client id", clientId),
-                MetaValidation.id("node id", nodeId)), MetaCodec::decodeClaim);
+                MetaValidation.id("node id", nodeId), clean, MetaValidation.expiry(expiryMillis)),
+                MetaCodec::decodeClaim);
     }
 
     @Override
     public CompletableFuture<Boolean> releaseSession(String clientId, String nodeId, long epoch) {
         return write(new Command.ReleaseSession(MetaValidation.id("client id", clientId),
                 MetaValidation.id("node id", nodeId), epoch), MetaCodec::decodeBoolean);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> saveSession(String clientId, String nodeId, long epoch, byte[] state,
+            boolean release) {
+        return write(new Command.SaveSession(MetaValidation.id("client id", clientId),
+                MetaValidation.id("node id", nodeId), epoch, MetaValidation.state(state).clone(), release),
+                MetaCodec::decodeBoolean);
+    }
+
+    @Override
+    public CompletableFuture<Optional<StoredSession>> session(String clientId) {
+        return read(new Query.Session(MetaValidation.id("client id", clientId)), MetaCodec::decodeSession);
     }
 
     // ---- persistent sessions ----
@@ -370,7 +625,15 @@ public final class RatisMetaClient implements MetaClient {
 
     @Override
     public void close() {
+        closed = true;
         follower.close();
+        sender.shutdownNow();
+        MetaUnavailableException closing = new MetaUnavailableException("meta client is closed");
+        for (Queue<Call<?>> queue : List.of(writes, reads)) {
+            for (Call<?> call = queue.poll(); call != null; call = queue.poll()) {
+                call.future.completeExceptionally(closing);
+            }
+        }
         try {
             client.close();
         } catch (Exception e) {

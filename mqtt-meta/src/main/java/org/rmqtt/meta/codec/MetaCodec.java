@@ -5,21 +5,26 @@ import java.util.List;
 import java.util.function.Function;
 import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.RetainedMessage;
+import java.util.Optional;
 import org.rmqtt.meta.SessionClaim;
+import org.rmqtt.meta.StoredSession;
 import org.rmqtt.meta.Subscription;
 import org.rmqtt.meta.WillMessage;
 import org.rmqtt.meta.codec.Command.AddFilter;
 import org.rmqtt.meta.codec.Command.AddSubscription;
+import org.rmqtt.meta.codec.Command.Batch;
 import org.rmqtt.meta.codec.Command.ClaimSession;
 import org.rmqtt.meta.codec.Command.ClearWill;
 import org.rmqtt.meta.codec.Command.DropSession;
 import org.rmqtt.meta.codec.Command.ExpireLeases;
+import org.rmqtt.meta.codec.Command.ExpireSessions;
 import org.rmqtt.meta.codec.Command.Heartbeat;
 import org.rmqtt.meta.codec.Command.Leave;
 import org.rmqtt.meta.codec.Command.ReleaseSession;
 import org.rmqtt.meta.codec.Command.RemoveFilter;
 import org.rmqtt.meta.codec.Command.RemoveSubscription;
 import org.rmqtt.meta.codec.Command.Retain;
+import org.rmqtt.meta.codec.Command.SaveSession;
 import org.rmqtt.meta.codec.Command.StoreWill;
 import org.rmqtt.meta.codec.Command.TakeWills;
 
@@ -34,7 +39,13 @@ import org.rmqtt.meta.codec.Command.TakeWills;
  * command   = opcode:u8 fields...
  * query     = version:u8 opcode:u8 fields...
  * reply     = version:u8 fields...              (the reader knows what it asked)
+ * batch     = opcode:u8 count:i32 command*      (no batch inside a batch)
+ * batch reply = version:u8 count:i32 (length:i32 reply)*   (one reply per command, in order)
  * </pre>
+ *
+ * <p>Opcodes in use: 1-14 as written by writeCommand; 5 is the first clean-only claim,
+ * still read (as a clean claim without expiry) but no longer written; 15 claim, 16 save session,
+ * 17 expire sessions, 18 batch.
  */
 public final class MetaCodec {
 
@@ -79,7 +90,7 @@ public final class MetaCodec {
         } else if (command instanceof RemoveFilter c) {
             out.u8(4).str(c.nodeId()).str(c.filter());
         } else if (command instanceof ClaimSession c) {
-            out.u8(5).str(c.clientId()).str(c.nodeId());
+            out.u8(15).str(c.clientId()).str(c.nodeId()).bool(c.clean()).i64(c.expiryMillis());
         } else if (command instanceof ReleaseSession c) {
             out.u8(6).str(c.clientId()).str(c.nodeId()).i64(c.epoch());
         } else if (command instanceof AddSubscription c) {
@@ -98,12 +109,23 @@ public final class MetaCodec {
             out.u8(13).str(c.nodeId());
         } else if (command instanceof ExpireLeases) {
             out.u8(14);
+        } else if (command instanceof SaveSession c) {
+            out.u8(16).str(c.clientId()).str(c.nodeId()).i64(c.epoch()).bytes(c.state()).bool(c.release());
+        } else if (command instanceof ExpireSessions) {
+            out.u8(17);
+        } else if (command instanceof Batch c) {
+            out.u8(18).i32(c.commands().size());
+            c.commands().forEach(sub -> writeCommand(out, sub));
         } else {
             throw new IllegalArgumentException("no opcode for " + command);
         }
     }
 
     private static Command readCommand(BinaryReader in) {
+        return readCommand(in, true);
+    }
+
+    private static Command readCommand(BinaryReader in, boolean batchAllowed) {
         int opcode = in.u8();
         return switch (opcode) {
             case 1 -> new Heartbeat(readNode(in), in.i64());
@@ -120,8 +142,24 @@ public final class MetaCodec {
             case 12 -> new ClearWill(in.str(), in.str(), in.i64());
             case 13 -> new TakeWills(in.str());
             case 14 -> new ExpireLeases();
+            case 15 -> new ClaimSession(in.str(), in.str(), in.bool(), nonNegative(in.i64(), "session expiry"));
+            case 16 -> new SaveSession(in.str(), in.str(), in.i64(), in.bytes(), in.bool());
+            case 17 -> new ExpireSessions();
+            case 18 -> {
+                if (!batchAllowed) {
+                    throw new CodecException("a meta command batch inside a batch");
+                }
+                yield new Batch(readList(in, 1, r -> readCommand(r, false)));
+            }
             default -> throw new CodecException("unknown meta command opcode " + opcode);
         };
+    }
+
+    private static long nonNegative(long value, String what) {
+        if (value < 0) {
+            throw new CodecException(what + " is negative: " + value);
+        }
+        return value;
     }
 
     // ---- queries ----
@@ -139,6 +177,8 @@ public final class MetaCodec {
             out.u8(3).str(q.clientId());
         } else if (query instanceof Query.Retained q) {
             out.u8(4).str(q.filter());
+        } else if (query instanceof Query.Session q) {
+            out.u8(5).str(q.clientId());
         } else {
             throw new IllegalArgumentException("no opcode for " + query);
         }
@@ -156,6 +196,7 @@ public final class MetaCodec {
                 }
                 case 3 -> new Query.Subscriptions(in.str());
                 case 4 -> new Query.Retained(in.str());
+                case 5 -> new Query.Session(in.str());
                 default -> throw new CodecException("unknown meta query opcode " + opcode);
             };
         });
@@ -179,13 +220,62 @@ public final class MetaCodec {
         return decode("reply", data, BinaryReader::bool);
     }
 
+    /** epoch:i64 previousNode:optStr previousEpoch:i64 present:bool [session]; a reply without the flag has no session. */
     public static byte[] encodeClaim(SessionClaim claim) {
-        return new BinaryWriter().u8(VERSION).i64(claim.epoch()).optStr(claim.previousNodeId())
-                .i64(claim.previousEpoch()).toByteArray();
+        BinaryWriter out = new BinaryWriter().u8(VERSION).i64(claim.epoch()).optStr(claim.previousNodeId())
+                .i64(claim.previousEpoch());
+        return writeOptionalSession(out, claim.session()).toByteArray();
     }
 
     public static SessionClaim decodeClaim(byte[] data) {
-        return decode("reply", data, in -> new SessionClaim(in.i64(), in.optStr(), in.i64()));
+        return decode("reply", data, in -> new SessionClaim(in.i64(), in.optStr(), in.i64(),
+                in.hasRemaining() ? readOptionalSession(in) : null));
+    }
+
+    public static byte[] encodeSession(Optional<StoredSession> session) {
+        return writeOptionalSession(new BinaryWriter().u8(VERSION), session.orElse(null)).toByteArray();
+    }
+
+    public static Optional<StoredSession> decodeSession(byte[] data) {
+        return decode("reply", data, in -> Optional.ofNullable(readOptionalSession(in)));
+    }
+
+    /** present:bool [count:i32 (filter:str qos:u8)* state:bytes] */
+    private static BinaryWriter writeOptionalSession(BinaryWriter out, StoredSession session) {
+        out.bool(session != null);
+        if (session != null) {
+            writeSubscriptionList(out, session.subscriptions());
+            out.bytes(session.state());
+        }
+        return out;
+    }
+
+    private static StoredSession readOptionalSession(BinaryReader in) {
+        if (!in.bool()) {
+            return null;
+        }
+        List<Subscription> subscriptions = readSubscriptionList(in);
+        return new StoredSession(subscriptions, in.bytes());
+    }
+
+    private static void writeSubscriptionList(BinaryWriter out, List<Subscription> subscriptions) {
+        out.i32(subscriptions.size());
+        subscriptions.forEach(s -> out.str(s.filter()).u8(s.qos()));
+    }
+
+    private static List<Subscription> readSubscriptionList(BinaryReader in) {
+        return readList(in, 5, r -> new Subscription(r.str(), r.u8()));
+    }
+
+    /** The replies of a batch's commands, each as its command alone would have been answered. */
+    public static byte[] encodeBatchReply(List<byte[]> replies) {
+        BinaryWriter out = new BinaryWriter().u8(VERSION).i32(replies.size());
+        replies.forEach(out::bytes);
+        return out.toByteArray();
+    }
+
+    public static List<byte[]> decodeBatchReply(byte[] data) {
+        return decode("reply", data, in -> readList(in, 4, BinaryReader::bytes));
     }
 
     public static byte[] encodeWills(List<WillMessage> wills) {
@@ -199,13 +289,13 @@ public final class MetaCodec {
     }
 
     public static byte[] encodeSubscriptions(List<Subscription> subscriptions) {
-        BinaryWriter out = new BinaryWriter().u8(VERSION).i32(subscriptions.size());
-        subscriptions.forEach(s -> out.str(s.filter()).u8(s.qos()));
+        BinaryWriter out = new BinaryWriter().u8(VERSION);
+        writeSubscriptionList(out, subscriptions);
         return out.toByteArray();
     }
 
     public static List<Subscription> decodeSubscriptions(byte[] data) {
-        return decode("reply", data, in -> readList(in, 5, r -> new Subscription(r.str(), r.u8())));
+        return decode("reply", data, MetaCodec::readSubscriptionList);
     }
 
     public static byte[] encodeRetained(List<RetainedMessage> messages) {

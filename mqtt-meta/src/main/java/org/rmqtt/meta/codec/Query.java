@@ -12,6 +12,9 @@ public sealed interface Query {
     /** Answered with a list of subscriptions. */
     record Subscriptions(String clientId) implements Query {}
 
+    /** Answered with an optional stored session. */
+    record Session(String clientId) implements Query {}
+
     /** Answered with a list of retained messages. */
     record Retained(String filter) implements Query {}
 }

@@ -115,7 +115,8 @@ public final class MetaServer implements AutoCloseable {
     }
 
     /**
-     * On the leader: drops gateways whose lease ended, by a log entry so every peer agrees. A new
+     * On the leader: drops gateways whose lease ended, and ends unowned persistent sessions whose
+     * expiry came, by log entries so every peer agrees. A new
      * leader first waits out the grace period: gateways may not have reached meta during the
      * election, and their leases were granted by the previous leader's clock.
      */
@@ -130,18 +131,32 @@ public final class MetaServer implements AutoCloseable {
                 leaderTerm = info.getCurrentTerm();
                 leaderSinceNanos = System.nanoTime();
             }
-            if (System.nanoTime() - leaderSinceNanos < config.leaseGrace().toNanos()
-                    || !stateMachine.hasExpiredLeases(config.clock().millis())) {
+            if (System.nanoTime() - leaderSinceNanos < config.leaseGrace().toNanos()) {
                 return;
             }
-            Message expire = Message.valueOf(ByteString.copyFrom(MetaCodec.encodeRequest(new Command.ExpireLeases())));
-            RaftClientReply reply = reaperClient.async().send(expire).get(5, TimeUnit.SECONDS);
-            LOG.debug("Meta peer {} expired gateway leases at index {}", config.id(), reply.getLogIndex());
+            long now = config.clock().millis();
+            if (stateMachine.hasExpiredLeases(now)) {
+                RaftClientReply reply = send(new Command.ExpireLeases());
+                LOG.debug("Meta peer {} expired gateway leases at index {}", config.id(), reply.getLogIndex());
+            }
+            if (stateMachine.hasExpiredSessions(now)) {
+                RaftClientReply reply = send(new Command.ExpireSessions());
+                LOG.debug("Meta peer {} expired persistent sessions at index {}", config.id(), reply.getLogIndex());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            LOG.warn("Meta peer {} failed to expire gateway leases: {}", config.id(), e.toString());
+            LOG.warn("Meta peer {} failed to expire gateway leases or sessions: {}", config.id(), e.toString());
         }
+    }
+
+    private RaftClientReply send(Command command) throws Exception {
+        Message message = Message.valueOf(ByteString.copyFrom(MetaCodec.encodeRequest(command)));
+        RaftClientReply reply = reaperClient.async().send(message).get(5, TimeUnit.SECONDS);
+        if (!reply.isSuccess()) {
+            throw reply.getException();
+        }
+        return reply;
     }
 
     public String id() {

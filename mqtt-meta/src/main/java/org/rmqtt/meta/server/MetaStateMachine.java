@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -153,7 +154,9 @@ final class MetaStateMachine extends BaseStateMachine {
                     entry.getStateMachineLogEntry().getLogData().toByteArray());
             Object result = store.apply(entry.getTerm(), index, logEntry.timeMillis(), logEntry.command());
             updateLastAppliedTermIndex(entry.getTerm(), index);
-            LOG.debug("{}: applied {} at index {}", getId(), logEntry.command(), index);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{}: applied {} at index {}", getId(), describe(logEntry.command()), index);
+            }
             return CompletableFuture.completedFuture(
                     Message.valueOf(ByteString.copyFrom(encodeResult(logEntry.command(), result))));
         } catch (IOException | RuntimeException e) {
@@ -166,11 +169,20 @@ final class MetaStateMachine extends BaseStateMachine {
         }
     }
 
-    private static byte[] encodeResult(Command command, Object result) {
+    static byte[] encodeResult(Command command, Object result) {
+        if (command instanceof Command.Batch batch) {
+            List<?> results = (List<?>) result;
+            List<byte[]> replies = new ArrayList<>(results.size());
+            for (int i = 0; i < results.size(); i++) {
+                replies.add(encodeResult(batch.commands().get(i), results.get(i)));
+            }
+            return MetaCodec.encodeBatchReply(replies);
+        }
         if (command instanceof Command.ClaimSession) {
             return MetaCodec.encodeClaim((SessionClaim) result);
         }
-        if (command instanceof Command.ReleaseSession || command instanceof Command.ClearWill) {
+        if (command instanceof Command.ReleaseSession || command instanceof Command.ClearWill
+                || command instanceof Command.SaveSession) {
             return MetaCodec.encodeBoolean((Boolean) result);
         }
         if (command instanceof Command.TakeWills) {
@@ -179,6 +191,10 @@ final class MetaStateMachine extends BaseStateMachine {
             return MetaCodec.encodeWills(wills);
         }
         return MetaCodec.encodeUnit();
+    }
+
+    private static String describe(Command command) {
+        return command instanceof Command.Batch b ? "a batch of " + b.commands().size() + " commands" : command.toString();
     }
 
     /** Entries without a command (configuration, no-op) advance the applied index too. */
@@ -217,6 +233,8 @@ final class MetaStateMachine extends BaseStateMachine {
                 reply = MetaCodec.encodeViewPage(store.viewPage(q.cursor(), Math.min(Math.max(q.limit(), 1), MAX_DUMP_PAGE)));
             } else if (query instanceof Query.Subscriptions q) {
                 reply = MetaCodec.encodeSubscriptions(store.subscriptions(q.clientId()));
+            } else if (query instanceof Query.Session q) {
+                reply = MetaCodec.encodeSession(store.session(q.clientId()));
             } else {
                 reply = MetaCodec.encodeRetained(store.retained(((Query.Retained) query).filter()));
             }
@@ -233,6 +251,16 @@ final class MetaStateMachine extends BaseStateMachine {
         lock.readLock().lock();
         try {
             return store.hasExpiredLeases(nowMillis);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** For the reaper on the leader: whether an unowned persistent session is due to end. */
+    boolean hasExpiredSessions(long nowMillis) {
+        lock.readLock().lock();
+        try {
+            return store.hasExpiredSessions(nowMillis);
         } finally {
             lock.readLock().unlock();
         }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.rmqtt.meta.SessionClaim;
+import org.rmqtt.meta.StoredSession;
+import org.rmqtt.meta.Subscription;
 import org.rmqtt.meta.WillMessage;
 import org.rmqtt.meta.codec.BinaryWriter;
 import org.rmqtt.meta.codec.Command;
@@ -11,6 +13,7 @@ import org.rmqtt.meta.codec.MetaCodec;
 import org.rmqtt.meta.codec.ViewChange;
 import org.rmqtt.meta.state.Records.NodeRecord;
 import org.rmqtt.meta.state.Records.OwnerRecord;
+import org.rmqtt.meta.state.Records.SessionRecord;
 import org.rmqtt.meta.state.Records.WillRecord;
 
 /**
@@ -18,6 +21,9 @@ import org.rmqtt.meta.state.Records.WillRecord;
  * reads only the store and the entry's time, so every peer computes the same result.
  */
 final class Commands {
+
+    /** At most this many sessions end in one expiry entry, so one entry stays small. */
+    static final int MAX_EXPIRED_SESSIONS = 10_000;
 
     private final Transaction tx;
     private final long now;
@@ -27,8 +33,18 @@ final class Commands {
         this.now = now;
     }
 
+    /**
+     * @return null, a {@link SessionClaim}, a Boolean, a list of wills, or for a batch the list of
+     *     its commands' results in order
+     */
     Object apply(Command command) throws IOException {
-        if (command instanceof Command.Heartbeat c) {
+        if (command instanceof Command.Batch batch) {
+            List<Object> results = new ArrayList<>(batch.commands().size());
+            for (Command sub : batch.commands()) {
+                results.add(apply(sub));
+            }
+            return results;
+        } else if (command instanceof Command.Heartbeat c) {
             heartbeat(c);
         } else if (command instanceof Command.Leave c) {
             removeNode(c.nodeId());
@@ -37,17 +53,17 @@ final class Commands {
         } else if (command instanceof Command.RemoveFilter c) {
             removeFilter(c.nodeId(), c.filter());
         } else if (command instanceof Command.ClaimSession c) {
-            return claim(c.clientId(), c.nodeId());
+            return claim(c.clientId(), c.nodeId(), c.clean(), c.expiryMillis());
         } else if (command instanceof Command.ReleaseSession c) {
             return release(c.clientId(), c.nodeId(), c.epoch());
+        } else if (command instanceof Command.SaveSession c) {
+            return save(c);
         } else if (command instanceof Command.AddSubscription c) {
             addSubscription(c.clientId(), c.subscription().filter(), c.subscription().qos());
         } else if (command instanceof Command.RemoveSubscription c) {
             removeSubscription(c.clientId(), c.filter());
         } else if (command instanceof Command.DropSession c) {
-            for (byte[][] entry : tx.scan(Keys.prefix(Keys.SUBSCRIPTION, c.clientId()))) {
-                removeSubscription(c.clientId(), Keys.parts(entry[0])[1]);
-            }
+            endSession(c.clientId());
         } else if (command instanceof Command.Retain c) {
             byte[] key = Keys.key(Keys.RETAINED, c.message().topic());
             if (c.message().clears()) {
@@ -63,6 +79,8 @@ final class Commands {
             return takeWills(c.nodeId());
         } else if (command instanceof Command.ExpireLeases) {
             expireLeases();
+        } else if (command instanceof Command.ExpireSessions) {
+            expireSessions();
         } else {
             throw new IllegalStateException("no handler for " + command);
         }
@@ -88,6 +106,17 @@ final class Commands {
         for (byte[][] entry : tx.scan(Keys.prefix(Keys.NODE_FILTER, nodeId))) {
             tx.delete(entry[0]);
             tx.change(new ViewChange.FilterReleased(Keys.parts(entry[0])[1], nodeId));
+        }
+        // The node's connections are gone: its sessions are no longer owned, persistent ones start expiring.
+        for (byte[][] entry : tx.scan(Keys.prefix(Keys.NODE_SESSION, nodeId))) {
+            String clientId = Keys.parts(entry[0])[1];
+            tx.delete(entry[0]);
+            byte[] ownerKey = Keys.key(Keys.OWNER, clientId);
+            byte[] owner = tx.get(ownerKey);
+            if (owner != null && Records.owner(owner).nodeId().equals(nodeId)) {
+                tx.delete(ownerKey);
+                startExpiry(clientId);
+            }
         }
     }
 
@@ -120,27 +149,131 @@ final class Commands {
         }
     }
 
-    private SessionClaim claim(String clientId, String nodeId) throws IOException {
+    private SessionClaim claim(String clientId, String nodeId, boolean clean, long expiryMillis) throws IOException {
         long epoch = tx.getLong(Keys.LAST_EPOCH, 0) + 1;
         tx.put(Keys.LAST_EPOCH, new BinaryWriter().i64(epoch).toByteArray());
         byte[] key = Keys.key(Keys.OWNER, clientId);
         byte[] previous = tx.get(key);
-        tx.put(key, Records.owner(new OwnerRecord(nodeId, epoch)));
-        if (previous == null) {
-            return new SessionClaim(epoch, null, 0);
+        OwnerRecord displaced = previous == null ? null : Records.owner(previous);
+        if (displaced != null) {
+            tx.delete(Keys.key(Keys.NODE_SESSION, displaced.nodeId(), clientId));
         }
-        OwnerRecord owner = Records.owner(previous);
-        return new SessionClaim(epoch, owner.nodeId(), owner.epoch());
+        tx.put(key, Records.owner(new OwnerRecord(nodeId, epoch)));
+        tx.put(Keys.key(Keys.NODE_SESSION, nodeId, clientId), new byte[0]);
+
+        StoredSession session = null;
+        if (clean) {
+            endSession(clientId);
+        } else {
+            byte[] sessionKey = Keys.key(Keys.SESSION, clientId);
+            byte[] value = tx.get(sessionKey);
+            List<Subscription> subscriptions = subscriptions(clientId);
+            byte[] state = new byte[0];
+            if (value != null) {
+                SessionRecord record = Records.session(value);
+                state = record.state();
+                if (record.expireAtMillis() != 0) {
+                    tx.delete(Keys.expiryKey(record.expireAtMillis(), clientId));
+                }
+            }
+            // Subscriptions without a record: a session kept by a build that had no session records.
+            if (value != null || !subscriptions.isEmpty()) {
+                session = new StoredSession(subscriptions, state);
+            }
+            tx.put(sessionKey, Records.session(new SessionRecord(expiryMillis, 0, state)));
+        }
+        return displaced == null
+                ? new SessionClaim(epoch, null, 0, session)
+                : new SessionClaim(epoch, displaced.nodeId(), displaced.epoch(), session);
+    }
+
+    private boolean owns(String clientId, String nodeId, long epoch) throws IOException {
+        byte[] value = tx.get(Keys.key(Keys.OWNER, clientId));
+        return value != null && Records.owner(value).equals(new OwnerRecord(nodeId, epoch));
     }
 
     private boolean release(String clientId, String nodeId, long epoch) throws IOException {
-        byte[] key = Keys.key(Keys.OWNER, clientId);
-        byte[] value = tx.get(key);
-        if (value == null || !Records.owner(value).equals(new OwnerRecord(nodeId, epoch))) {
+        if (!owns(clientId, nodeId, epoch)) {
             return false;
         }
-        tx.delete(key);
+        tx.delete(Keys.key(Keys.OWNER, clientId));
+        tx.delete(Keys.key(Keys.NODE_SESSION, nodeId, clientId));
+        startExpiry(clientId);
         return true;
+    }
+
+    private boolean save(Command.SaveSession c) throws IOException {
+        byte[] sessionKey = Keys.key(Keys.SESSION, c.clientId());
+        byte[] value = tx.get(sessionKey);
+        if (value == null || !owns(c.clientId(), c.nodeId(), c.epoch())) {
+            return false;
+        }
+        SessionRecord record = Records.session(value);
+        tx.put(sessionKey, Records.session(new SessionRecord(record.expiryMillis(), record.expireAtMillis(), c.state())));
+        if (c.release()) {
+            release(c.clientId(), c.nodeId(), c.epoch());
+        }
+        return true;
+    }
+
+    /** A persistent session that nobody owns any more ends after its expiry, counted from now. */
+    private void startExpiry(String clientId) throws IOException {
+        byte[] sessionKey = Keys.key(Keys.SESSION, clientId);
+        byte[] value = tx.get(sessionKey);
+        if (value == null) {
+            return;
+        }
+        SessionRecord record = Records.session(value);
+        if (record.expireAtMillis() != 0) {
+            tx.delete(Keys.expiryKey(record.expireAtMillis(), clientId));
+        }
+        long expireAt = 0;
+        if (record.expiryMillis() > 0) {
+            // At least 1: 0 means "not expiring"; saturate instead of overflowing.
+            expireAt = Math.max(1, now + record.expiryMillis() < now ? Long.MAX_VALUE : now + record.expiryMillis());
+            tx.put(Keys.expiryKey(expireAt, clientId), new byte[0]);
+        }
+        tx.put(sessionKey, Records.session(new SessionRecord(record.expiryMillis(), expireAt, record.state())));
+    }
+
+    /** Forgets a persistent session: its subscriptions (releasing their filters), its state and expiry. */
+    private void endSession(String clientId) throws IOException {
+        for (byte[][] entry : tx.scan(Keys.prefix(Keys.SUBSCRIPTION, clientId))) {
+            removeSubscription(clientId, Keys.parts(entry[0])[1]);
+        }
+        byte[] sessionKey = Keys.key(Keys.SESSION, clientId);
+        byte[] value = tx.get(sessionKey);
+        if (value != null) {
+            SessionRecord record = Records.session(value);
+            if (record.expireAtMillis() != 0) {
+                tx.delete(Keys.expiryKey(record.expireAtMillis(), clientId));
+            }
+            tx.delete(sessionKey);
+        }
+    }
+
+    private void expireSessions() throws IOException {
+        List<byte[][]> due = tx.range(Keys.prefix(Keys.SESSION_EXPIRY), Keys.expiryBound(now), MAX_EXPIRED_SESSIONS);
+        for (byte[][] entry : due) {
+            String clientId = Keys.expiryClient(entry[0]);
+            tx.delete(entry[0]);
+            if (tx.get(Keys.key(Keys.OWNER, clientId)) != null) {
+                // Owned again (a claim cancels the expiry; this only repairs a stray index entry).
+                continue;
+            }
+            byte[] value = tx.get(Keys.key(Keys.SESSION, clientId));
+            if (value != null && Records.session(value).expireAtMillis() == Keys.expiryTime(entry[0])) {
+                endSession(clientId);
+            }
+        }
+    }
+
+    private List<Subscription> subscriptions(String clientId) {
+        List<Subscription> result = new ArrayList<>();
+        for (byte[][] entry : tx.scan(Keys.prefix(Keys.SUBSCRIPTION, clientId))) {
+            result.add(new Subscription(Keys.parts(entry[0])[1], entry[1][0]));
+        }
+        return result;
     }
 
     private void addSubscription(String clientId, String filter, int qos) throws IOException {

@@ -28,6 +28,12 @@ final class Keys {
     static final byte RETAINED = 0x22;
     /** nodeId 0 clientId → epoch, will. */
     static final byte WILL = 0x23;
+    /** clientId → persistent session record: expiry, expiry time, saved state. */
+    static final byte SESSION = 0x24;
+    /** nodeId 0 clientId → (empty): the node owns the client's session (index of {@link #OWNER}). */
+    static final byte NODE_SESSION = 0x25;
+    /** expireAt:u64 big-endian, clientId → (empty): an unowned persistent session ends then. */
+    static final byte SESSION_EXPIRY = 0x26;
 
     static final byte[] FORMAT = {META, 1};
     static final byte[] APPLIED = {META, 2};
@@ -53,6 +59,35 @@ final class Keys {
         System.arraycopy(first, 0, key, 1, first.length);
         System.arraycopy(second, 0, key, 2 + first.length, second.length);
         return key;
+    }
+
+    /** An expiry index key: sorts by time first (times are non-negative, so signed and unsigned order agree). */
+    static byte[] expiryKey(long expireAtMillis, String clientId) {
+        byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        byte[] key = new byte[9 + id.length];
+        key[0] = SESSION_EXPIRY;
+        for (int i = 0; i < 8; i++) {
+            key[1 + i] = (byte) (expireAtMillis >>> (56 - 8 * i));
+        }
+        System.arraycopy(id, 0, key, 9, id.length);
+        return key;
+    }
+
+    /** The first key past every expiry key with a time at or before {@code millis}. */
+    static byte[] expiryBound(long millis) {
+        return expiryKey(millis == Long.MAX_VALUE ? millis : millis + 1, "");
+    }
+
+    static long expiryTime(byte[] key) {
+        long value = 0;
+        for (int i = 1; i < 9; i++) {
+            value = (value << 8) | (key[i] & 0xFF);
+        }
+        return value;
+    }
+
+    static String expiryClient(byte[] key) {
+        return new String(key, 9, key.length - 9, StandardCharsets.UTF_8);
     }
 
     /** The prefix of every two-part key whose first part is {@code a}. */

@@ -6,8 +6,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.meta.RetainedMessage;
+import org.rmqtt.meta.StoredSession;
 import org.rmqtt.meta.Subscription;
 import org.rmqtt.meta.codec.BinaryReader;
 import org.rmqtt.meta.codec.BinaryWriter;
@@ -145,8 +147,9 @@ public final class MetaStore implements AutoCloseable {
      * Applies {@code command}, the log entry at (term, index) stamped with the leader's
      * {@code timeMillis}, and records the index in the same atomic batch.
      *
-     * @return the command's result: null, a {@link org.rmqtt.meta.SessionClaim}, a Boolean or a
-     *     list of {@link org.rmqtt.meta.WillMessage}
+     * @return the command's result: null, a {@link org.rmqtt.meta.SessionClaim}, a Boolean, a
+     *     list of {@link org.rmqtt.meta.WillMessage}, or for a {@link Command.Batch} the list of
+     *     its commands' results in order (the whole batch is one atomic write)
      * @throws IOException if RocksDB fails; the caller must stop applying
      */
     public Object apply(long term, long index, long timeMillis, Command command) throws IOException {
@@ -247,6 +250,19 @@ public final class MetaStore implements AutoCloseable {
         return result;
     }
 
+    /**
+     * The persistent session of {@code clientId}: its record, or subscriptions kept without one
+     * (by a build that had no session records).
+     */
+    public Optional<StoredSession> session(String clientId) throws IOException {
+        byte[] value = get(Keys.key(Keys.SESSION, clientId));
+        List<Subscription> subscriptions = subscriptions(clientId);
+        if (value == null && subscriptions.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new StoredSession(subscriptions, value == null ? new byte[0] : Records.session(value).state()));
+    }
+
     /** The retained messages whose topic matches {@code filter}, sorted by topic. */
     public List<RetainedMessage> retained(String filter) throws IOException {
         if (!Topics.isWildcard(filter)) {
@@ -280,6 +296,14 @@ public final class MetaStore implements AutoCloseable {
         boolean[] found = {false};
         scan(Keys.prefix(Keys.NODE), (key, value) -> found[0] |= Records.node(value).expiresAtMillis() <= nowMillis);
         return found[0];
+    }
+
+    /** True if an unowned persistent session's expiry time is at or before {@code nowMillis}: one seek. */
+    public boolean hasExpiredSessions(long nowMillis) {
+        try (RocksIterator it = db.newIterator()) {
+            it.seek(Keys.prefix(Keys.SESSION_EXPIRY));
+            return it.isValid() && it.key()[0] == Keys.SESSION_EXPIRY && Keys.expiryTime(it.key()) <= nowMillis;
+        }
     }
 
     private byte[] get(byte[] key) throws IOException {

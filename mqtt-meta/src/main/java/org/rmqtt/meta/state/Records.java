@@ -15,6 +15,15 @@ final class Records {
 
     record WillRecord(long epoch, WillMessage will) {}
 
+    /**
+     * A persistent session. Layout: expiryMillis:i64 expireAtMillis:i64 state:(length:i32 bytes).
+     *
+     * @param expiryMillis   how long it outlives a release, 0 = for ever
+     * @param expireAtMillis when it ends, 0 while owned or when it never expires
+     * @param state          as last saved, empty if never
+     */
+    record SessionRecord(long expiryMillis, long expireAtMillis, byte[] state) {}
+
     private Records() {
     }
 
@@ -43,6 +52,18 @@ final class Records {
     static WillRecord will(byte[] value) {
         BinaryReader in = new BinaryReader(value);
         return new WillRecord(in.i64(), MetaCodec.readWill(in));
+    }
+
+    static byte[] session(SessionRecord record) {
+        return new BinaryWriter(20 + record.state().length).i64(record.expiryMillis()).i64(record.expireAtMillis())
+                .bytes(record.state()).toByteArray();
+    }
+
+    static SessionRecord session(byte[] value) {
+        BinaryReader in = new BinaryReader(value);
+        SessionRecord record = new SessionRecord(in.i64(), in.i64(), in.bytes());
+        in.expectEnd("session record");
+        return record;
     }
 
     static byte[] count(int count) {

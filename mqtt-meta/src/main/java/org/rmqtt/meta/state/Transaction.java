@@ -2,6 +2,7 @@ package org.rmqtt.meta.state;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.rmqtt.meta.codec.BinaryReader;
 import org.rmqtt.meta.codec.ViewChange;
@@ -61,6 +62,18 @@ final class Transaction {
         List<byte[][]> result = new ArrayList<>();
         try (RocksIterator base = db.newIterator(); RocksIterator it = batch.newIteratorWithBase(base)) {
             for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+                result.add(new byte[][] {it.key(), it.value()});
+            }
+        }
+        return result;
+    }
+
+    /** Up to {@code limit} keys from {@code from} (inclusive) to {@code to} (exclusive), as seen through the batch. */
+    List<byte[][]> range(byte[] from, byte[] to, int limit) {
+        List<byte[][]> result = new ArrayList<>();
+        try (RocksIterator base = db.newIterator(); RocksIterator it = batch.newIteratorWithBase(base)) {
+            for (it.seek(from); it.isValid() && result.size() < limit && Arrays.compareUnsigned(it.key(), to) < 0;
+                    it.next()) {
                 result.add(new byte[][] {it.key(), it.value()});
             }
         }
