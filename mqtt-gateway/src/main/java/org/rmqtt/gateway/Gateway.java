@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -82,8 +83,8 @@ public final class Gateway implements AutoCloseable {
             }
 
             @Override
-            public void onSessionTakeover(String clientId, long epoch) {
-                registry.onTakeover(clientId, epoch);
+            public CompletableFuture<byte[]> onSessionTakeover(String clientId, long epoch) {
+                return registry.handOver(clientId, epoch);
             }
         };
         NotifyServer notifyServer = new NotifyServer(config.notifyHost(), config.notifyPort(), handler);
@@ -95,9 +96,24 @@ public final class Gateway implements AutoCloseable {
         started.push(notifyClient);
         notifyClient.start();
 
-        registry = new SessionRegistry(nodeId, meta, notifyClient);
+        registry = new SessionRegistry(nodeId, meta, notifyClient, config.sessionExpiry());
         MessageStore sharedReads = new CoalescingMessageStore(store, 64L << 20, Duration.ofSeconds(1));
-        SessionFactory sessions = new SessionFactory(sharedReads, index, config.maxInflight(), config.pullBatch());
+        SessionFactory sessions = new SessionFactory(sharedReads, index, meta, config.maxInflight(), config.pullBatch());
+
+        // A node restarting under its id first drops what meta still holds from its last life
+        // (its claims: the persistent sessions it held resume from their last checkpoint).
+        meta.leave(nodeId).join();
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rmqtt-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        // Stopped last of these: sessions are saved (below) before the node leaves meta.
+        started.push(() -> {
+            timers.shutdownNow();
+            meta.leave(nodeId).get(config.metaTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        });
+        started.push(() -> registry.awaitWrites(config.metaTimeout()));
         MqttServer server = new MqttServer();
         started.push(server);
         mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
@@ -105,19 +121,10 @@ public final class Gateway implements AutoCloseable {
                 new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(store, meta))));
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
-        // A node restarting under its id first drops what meta still holds from its last life.
-        meta.leave(nodeId).join();
         meta.heartbeat(self).join();
-        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "rmqtt-heartbeat");
-            t.setDaemon(true);
-            return t;
-        });
-        heartbeat.scheduleAtFixedRate(() -> heartbeat(self, index), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
-        started.push(() -> {
-            heartbeat.shutdownNow();
-            meta.leave(nodeId);
-        });
+        timers.scheduleAtFixedRate(() -> heartbeat(self, index), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+        long checkpointMillis = config.checkpointInterval().toMillis();
+        timers.scheduleWithFixedDelay(registry::checkpoint, checkpointMillis, checkpointMillis, TimeUnit.MILLISECONDS);
 
         Notifier notifier = new Notifier(config.namesrv(), config.notifierGroup(), instance, mapper.rocketTopics(),
                 config.redispatchTopic(), topic -> notifyAddresses(meta.nodesMatching(topic)),

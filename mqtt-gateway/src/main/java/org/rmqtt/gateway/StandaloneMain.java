@@ -122,7 +122,7 @@ public final class StandaloneMain {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("meta.peers: " + e.getMessage());
         }
-        return RatisMetaClient.connect(RatisMetaClient.Config.of(peers)).awaitView();
+        return RatisMetaClient.connect(RatisMetaClient.Config.of(peers).withCallTimeout(config.metaTimeout())).awaitView();
     }
 
     private static void createDirectories(Path dir) {

@@ -5,11 +5,14 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.rmqtt.common.mapping.TopicMapper;
 
 /**
@@ -53,6 +56,11 @@ public final class GatewayConfig {
     private static final Key<Integer> TOPIC_QUEUES = key("topic.queues", "8", positive(1024));
     private static final Key<String> NOTIFIER_GROUP = key("notifier.group", "rmqtt_notifier", GatewayConfig::nonEmpty);
     private static final Key<Integer> PULL_BATCH = key("delivery.pullBatch", "32", positive(1024));
+    private static final Key<Duration> SESSION_EXPIRY = key("session.expiry", "7d", GatewayConfig::duration);
+    private static final Key<Duration> CHECKPOINT_INTERVAL = key("session.checkpointInterval", "1s",
+            s -> positiveDuration(s, Duration.ofMinutes(10)));
+    private static final Key<Duration> META_TIMEOUT = key("meta.timeout", "5s",
+            s -> positiveDuration(s, Duration.ofMinutes(1)));
 
     private final Map<String, String> raw;
     /** node.id, or one made up once when it is not set. */
@@ -241,6 +249,21 @@ public final class GatewayConfig {
         return get(PULL_BATCH);
     }
 
+    /** How long a persistent session outlives its last connection; zero means for ever. */
+    public Duration sessionExpiry() {
+        return get(SESSION_EXPIRY);
+    }
+
+    /** How often connected persistent sessions save what changed (read positions, unacknowledged messages). */
+    public Duration checkpointInterval() {
+        return get(CHECKPOINT_INTERVAL);
+    }
+
+    /** How long a call to meta may take before it fails (then a persistent CONNECT gets 0x03). */
+    public Duration metaTimeout() {
+        return get(META_TIMEOUT);
+    }
+
     /** Every key with its effective value, for the start-up log. */
     public Map<String, String> asMap() {
         return Map.copyOf(raw);
@@ -284,6 +307,33 @@ public final class GatewayConfig {
             }
             return n;
         };
+    }
+
+    /** {@code 0}, or a whole number with a unit: {@code ms}, {@code s}, {@code m}, {@code h}, {@code d}. */
+    static Duration duration(String s) {
+        if (s.equals("0")) {
+            return Duration.ZERO;
+        }
+        Matcher m = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)").matcher(s);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("a duration is 0 or a whole number with a unit ms, s, m, h or d, e.g. 7d, 90s");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
+    private static Duration positiveDuration(String s, Duration max) {
+        Duration d = duration(s);
+        if (d.toMillis() < 1 || d.compareTo(max) > 0) {
+            throw new IllegalArgumentException("must be at least 1ms and at most " + max.toMinutes() + "m");
+        }
+        return d;
     }
 
     private static boolean bool(String s) {

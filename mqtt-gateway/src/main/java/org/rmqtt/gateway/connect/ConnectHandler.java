@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
 public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectHandler.class);
 
+    /** One line per interval while meta refuses connects, not one per client. */
+    private static final ThrottledWarning UNAVAILABLE = new ThrottledWarning(LOG,
+            "Refused {} persistent-session CONNECT(s) with 0x03 (server unavailable) in the last {} s, e.g. {}: {}", 10);
+
     private final SessionRegistry registry;
     private final SessionFactory sessions;
 
@@ -98,27 +102,28 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         }
         // Hold reads until CONNACK: a client may pipeline packets behind CONNECT.
         channel.config().setAutoRead(false);
-        Session session = sessions.create(clientId, channel);
+        Session session = sessions.create(clientId, !cleanSession, channel);
         cc.session(session);
         int keepAlive = connect.variableHeader().keepAliveTimeSeconds();
-        registry.register(session).whenComplete((epoch, error) -> session.execute(() -> {
+        registry.open(session).whenComplete((opened, error) -> session.execute(() -> {
             if (error != null) {
-                LOG.warn("Refusing {}: session registry unavailable: {}", session.clientId(), error.getMessage());
+                UNAVAILABLE.warn(session.clientId(), error);
                 refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "session registry unavailable");
                 return;
             }
-            if (epoch < 0 || !channel.isActive() || !cc.transition(State.CONNECTING, State.CONNECTED)) {
-                if (epoch >= 0) {
-                    registry.unregister(session); // closed while the claim was under way
-                }
+            if (opened == SessionRegistry.Opened.SUPERSEDED || !channel.isActive()
+                    || !cc.transition(State.CONNECTING, State.CONNECTED)) {
                 channel.close();
                 return;
             }
             replaceIdleHandler(ctx, keepAlive);
-            // Persistent sessions are not kept yet, so there is never a session to resume.
             ctx.writeAndFlush(MqttMessageBuilders.connAck()
-                    .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(false).build());
-            LOG.debug("Client {} connected from {} (keep-alive {} s)", session.clientId(), channel.remoteAddress(), keepAlive);
+                    .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(opened.sessionPresent()).build());
+            LOG.debug("Client {} connected from {} (keep-alive {} s, {} session{})", session.clientId(), channel.remoteAddress(),
+                    keepAlive, cleanSession ? "clean" : "persistent", opened.sessionPresent() ? ", resumed" : "");
+            if (session.persistent()) {
+                session.resume(opened.subscriptions(), opened.state());
+            }
             ArrayDeque<Object> early = channel.attr(EarlyPackets.KEY).getAndSet(null);
             if (early != null) {
                 for (Object packet : early) {
@@ -171,8 +176,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         }
         Session session = cc.session();
         if (session != null) {
-            session.close();
-            registry.unregister(session);
+            registry.closed(session);
             LOG.debug("Client {} disconnected{}", session.clientId(), cc.gracefulDisconnect() ? "" : " without DISCONNECT");
         }
         super.channelInactive(ctx);

@@ -141,6 +141,7 @@ public final class PublishService {
                     if (qos == 1) {
                         ack(channel, MqttMessageType.PUBACK, w.packetId(), false);
                     } else if (qos == 2 && inbound.awaitingRelease().replace(w.packetId(), false, true)) {
+                        session.markDirty();
                         ack(channel, MqttMessageType.PUBREC, w.packetId(), false);
                     }
                 }
@@ -162,7 +163,9 @@ public final class PublishService {
 
     /** PUBREL: the client released a QoS 2 message; forget its id and complete. */
     public void onPubRel(Session session, int packetId) {
-        session.inbound().awaitingRelease().remove(packetId);
+        if (session.inbound().awaitingRelease().remove(packetId) != null) {
+            session.markDirty();
+        }
         ack(session.channel(), MqttMessageType.PUBCOMP, packetId);
     }
 

@@ -20,7 +20,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.rmqtt.common.mapping.LmqNames;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
+import org.rmqtt.meta.MetaClient;
 import org.rmqtt.store.MessageStore;
 import org.rmqtt.store.PullBatch;
 import org.rmqtt.store.StoredMessage;
@@ -29,11 +31,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A connected client's session: its subscriptions, their read positions in RocketMQ, and the
- * outbound flow (pull → pending → in-flight window → acknowledged).
+ * outbound flow (pull → pending → in-flight window → acknowledged). A persistent session
+ * (CleanSession=0) also keeps its subscriptions in meta and can be captured as a
+ * {@link SessionState} and resumed from one, on this node or another.
  *
- * <p>Confined to the channel's event loop: every method except the constructor, {@link #clientId}
- * and {@link #execute} must run there, so the state needs no locks. Storage futures complete on
- * RocketMQ threads and hop back with {@link #execute}.
+ * <p>Confined to the channel's event loop: every method except the constructor, {@link #clientId},
+ * {@link #execute} and the epoch accessors must run there, so the state needs no locks. Storage
+ * and meta futures complete on their own threads and hop back with {@link #execute}.
  */
 public final class Session {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
@@ -41,10 +45,12 @@ public final class Session {
     private static final long MAX_RETRY_DELAY_MS = 1_000;
 
     private final String clientId;
+    private final boolean persistent;
     private final Channel channel;
     private final EventLoop loop;
     private final MessageStore store;
     private final SubscriptionIndex index;
+    private final MetaClient meta;
     private final int maxInflight;
     private final int pullBatch;
     private final int maxPending;
@@ -58,29 +64,50 @@ public final class Session {
     private final InboundState inbound = new InboundState();
     private int nextPacketId = 1;
     private boolean closed;
+    /** While a resumed session fetches its unfinished deliveries, nothing new is pulled or sent. */
+    private boolean resuming;
+    /** Something a {@link SessionState} records changed since the last {@link #takeDirty}. */
+    private boolean dirty;
+    /** A persistent session that {@link #resume} started: only then is there state worth saving. */
+    private boolean resumed;
+    /** Closed because another connection took the session over; its state went with it. */
+    private boolean handedOver;
+    /** The cluster-wide claim on the clientId, -1 until meta granted it. */
+    private volatile long epoch = -1;
+    /** A takeover at this epoch arrived before our own claim came back. */
+    private volatile long supersededBy;
 
-    private record Pending(Subscription subscription, StoredMessage message) {}
+    private record Pending(Subscription subscription, Subscription.Cursor cursor, StoredMessage message) {}
 
     private enum Stage { AWAIT_PUBACK, AWAIT_PUBREC, AWAIT_PUBCOMP }
 
     private static final class Inflight {
-        final Subscription subscription;
-        final StoredMessage message;
+        final String filter;
+        final String broker;
+        final long offset;
+        final int qos;
         Stage stage;
+        /** Only while a resumed delivery waits to be sent again. */
+        StoredMessage message;
 
-        Inflight(Subscription subscription, StoredMessage message, Stage stage) {
-            this.subscription = subscription;
-            this.message = message;
+        Inflight(String filter, String broker, long offset, int qos, Stage stage) {
+            this.filter = filter;
+            this.broker = broker;
+            this.offset = offset;
+            this.qos = qos;
             this.stage = stage;
         }
     }
 
-    public Session(String clientId, Channel channel, MessageStore store, SubscriptionIndex index, int maxInflight, int pullBatch) {
+    public Session(String clientId, boolean persistent, Channel channel, MessageStore store, SubscriptionIndex index,
+                   MetaClient meta, int maxInflight, int pullBatch) {
         this.clientId = clientId;
+        this.persistent = persistent;
         this.channel = channel;
         this.loop = channel.eventLoop();
         this.store = store;
         this.index = index;
+        this.meta = meta;
         this.maxInflight = maxInflight;
         this.pullBatch = pullBatch;
         this.maxPending = Math.max(2 * maxInflight, 2 * pullBatch);
@@ -90,8 +117,41 @@ public final class Session {
         return clientId;
     }
 
+    /** CleanSession=0: the session outlives the connection. */
+    public boolean persistent() {
+        return persistent;
+    }
+
     public Channel channel() {
         return channel;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    void epoch(long epoch) {
+        this.epoch = epoch;
+    }
+
+    long supersededBy() {
+        return supersededBy;
+    }
+
+    void supersededBy(long epoch) {
+        this.supersededBy = Math.max(supersededBy, epoch);
+    }
+
+    boolean resumed() {
+        return resumed;
+    }
+
+    boolean handedOver() {
+        return handedOver;
+    }
+
+    void markHandedOver() {
+        handedOver = true;
     }
 
     /** State of the client → server flow (publish ordering, QoS 2 packet ids). */
@@ -106,6 +166,18 @@ public final class Session {
 
     public boolean closed() {
         return closed;
+    }
+
+    /** Something a checkpoint records changed (e.g. the QoS 2 ids of the inbound flow). */
+    public void markDirty() {
+        dirty = true;
+    }
+
+    /** True if the state changed since the last call; clears the mark. */
+    boolean takeDirty() {
+        boolean was = dirty;
+        dirty = false;
+        return was;
     }
 
     // ---- subscriptions ----
@@ -124,7 +196,7 @@ public final class Session {
         Subscription existing = subscriptions.get(filter);
         if (existing != null) {
             existing.qos(qos); // MQTT-3.8.4-3: replaces the old subscription, keeps the flow going
-            return CompletableFuture.completedFuture(qos);
+            return remember(existing).handle((v, e) -> e == null ? qos : 0x80);
         }
         Subscription sub = new Subscription(this, filter, qos);
         subscriptions.put(filter, sub);
@@ -140,17 +212,26 @@ public final class Session {
                 return;
             }
             offsets.forEach((broker, offset) -> addCursor(sub, broker, offset));
-            index.add(sub).whenComplete((ok, metaError) -> execute(() -> {
+            index.add(sub).thenCompose(v -> remember(sub)).whenComplete((ok, metaError) -> execute(() -> {
                 if (metaError != null) {
                     LOG.warn("Subscribe of {} to {} failed in meta: {}", clientId, filter, metaError.getMessage());
-                    removeSubscription(sub);
+                    removeSubscription(sub, false);
                     granted.complete(0x80);
                 } else {
+                    dirty = true;
                     granted.complete(qos);
                 }
             }));
         }));
         return granted;
+    }
+
+    /** A persistent session's subscription is kept in meta before it is acknowledged. */
+    private CompletableFuture<Void> remember(Subscription sub) {
+        if (!persistent) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return meta.addSubscription(clientId, new org.rmqtt.meta.Subscription(sub.filter(), sub.qos()));
     }
 
     private Subscription.Cursor addCursor(Subscription sub, String broker, long offset) {
@@ -164,12 +245,13 @@ public final class Session {
         for (String filter : filters) {
             Subscription sub = subscriptions.get(filter);
             if (sub != null) {
-                removeSubscription(sub);
+                removeSubscription(sub, true);
             }
         }
     }
 
-    private void removeSubscription(Subscription sub) {
+    /** @param forget also drop a persistent session's subscription from meta (not when the connection just ends) */
+    private void removeSubscription(Subscription sub, boolean forget) {
         subscriptions.remove(sub.filter(), sub);
         sub.cursors.values().forEach(c -> {
             cursorOwners.remove(c);
@@ -177,6 +259,134 @@ public final class Session {
         });
         pending.removeIf(p -> p.subscription() == sub);
         index.remove(sub);
+        if (forget && persistent) {
+            dirty = true;
+            meta.removeSubscription(clientId, sub.filter()).exceptionally(e -> {
+                LOG.warn("Could not remove subscription {} of {} from meta: {}", sub.filter(), clientId, e.getMessage());
+                return null;
+            });
+        }
+    }
+
+    // ---- persistence ----
+
+    /**
+     * What this session would resume from: positions behind every message not yet sent, the
+     * deliveries not finished, the inbound QoS 2 ids awaiting release.
+     *
+     * @param complete true when nothing is sent after this (the connection ends)
+     */
+    public SessionState capture(boolean complete) {
+        Map<Subscription.Cursor, Long> firstPending = new HashMap<>();
+        for (Pending p : pending) {
+            firstPending.putIfAbsent(p.cursor(), p.message().offset());
+        }
+        List<SessionState.Position> positions = new ArrayList<>();
+        for (Subscription sub : subscriptions.values()) {
+            for (Subscription.Cursor c : sub.cursors.values()) {
+                positions.add(new SessionState.Position(sub.filter(), c.broker, firstPending.getOrDefault(c, c.nextOffset)));
+            }
+        }
+        List<SessionState.Unacked> unacked = new ArrayList<>(inflight.size());
+        inflight.forEach((id, f) -> unacked.add(new SessionState.Unacked(id, f.filter, f.broker, f.offset, f.qos,
+                f.stage == Stage.AWAIT_PUBCOMP)));
+        List<Integer> releasePending = new ArrayList<>();
+        inbound.awaitingRelease().forEach((id, stored) -> {
+            if (stored) {
+                releasePending.add(id);
+            }
+        });
+        return new SessionState(complete, nextPacketId, positions, unacked, releasePending);
+    }
+
+    /**
+     * Resumes a persistent session after CONNACK: its subscriptions come back with their read
+     * positions, unfinished deliveries are sent again first (DUP=1, same packet ids; PUBREL where
+     * PUBREC had come), then what was stored while the client was away, in order.
+     */
+    public void resume(List<org.rmqtt.meta.Subscription> kept, SessionState state) {
+        resumed = true;
+        resuming = true;
+        nextPacketId = state.nextPacketId();
+        state.releasePending().forEach(id -> inbound.awaitingRelease().put(id, true));
+        for (SessionState.Unacked u : state.unacked()) {
+            Stage stage = u.released() ? Stage.AWAIT_PUBCOMP : u.qos() == 1 ? Stage.AWAIT_PUBACK : Stage.AWAIT_PUBREC;
+            inflight.put(u.packetId(), new Inflight(u.filter(), u.broker(), u.offset(), u.qos(), stage));
+        }
+        List<CompletableFuture<?>> steps = new ArrayList<>();
+        for (org.rmqtt.meta.Subscription s : kept) {
+            Subscription sub = new Subscription(this, s.filter(), s.qos());
+            subscriptions.put(s.filter(), sub);
+            state.positions().stream().filter(p -> p.filter().equals(s.filter()))
+                    .forEach(p -> addCursor(sub, p.broker(), p.offset()));
+            steps.add(index.add(sub).thenCompose(v -> store.maxOffsets(sub.lmq()))
+                    .whenComplete((ends, error) -> execute(() -> onEnds(sub, ends, error, state.complete()))));
+        }
+        inflight.forEach((id, f) -> {
+            if (f.stage != Stage.AWAIT_PUBCOMP) {
+                steps.add(store.pull(f.broker, LmqNames.of(f.filter), f.offset, 1)
+                        .whenComplete((batch, error) -> execute(() -> onRefetched(id, f, batch, error))));
+            }
+        });
+        CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new))
+                .whenComplete((v, e) -> execute(this::resumeDeliveries));
+    }
+
+    /** The LMQ ends of a resumed subscription: brokers it had no position on start there. */
+    private void onEnds(Subscription sub, Map<String, Long> ends, Throwable error, boolean complete) {
+        if (error != null) {
+            LOG.warn("Resuming subscription {} of {}: {}; it reads on when new messages arrive", sub.filter(), clientId,
+                    error.getMessage());
+            return;
+        }
+        if (subscriptions.get(sub.filter()) != sub) {
+            return;
+        }
+        ends.forEach((broker, end) -> {
+            Subscription.Cursor c = sub.cursors.get(broker);
+            if (c == null) {
+                c = addCursor(sub, broker, end);
+            }
+            c.knownEnd = Math.max(c.knownEnd, end);
+            if (!complete) {
+                // The last checkpoint may predate deliveries the crash did not let us record.
+                c.dupBelow = end;
+            }
+        });
+    }
+
+    private void onRefetched(int packetId, Inflight f, PullBatch batch, Throwable error) {
+        if (inflight.get(packetId) != f) {
+            return;
+        }
+        StoredMessage m = error == null && batch.status() == PullBatch.Status.FOUND && !batch.messages().isEmpty()
+                ? batch.messages().get(0) : null;
+        if (m == null || m.offset() != f.offset) {
+            LOG.warn("Unacknowledged message {} of {} ({} at offset {} on {}) is no longer readable{}; not resent",
+                    packetId, clientId, f.filter, f.offset, f.broker, error == null ? "" : ": " + error.getMessage());
+            inflight.remove(packetId);
+            return;
+        }
+        f.message = m;
+    }
+
+    private void resumeDeliveries() {
+        if (closed) {
+            return;
+        }
+        resuming = false;
+        inflight.forEach((id, f) -> {
+            if (f.stage == Stage.AWAIT_PUBCOMP) {
+                channel.write(pubrel(id));
+            } else if (f.message != null) {
+                channel.write(publish(f.message, f.qos, id, true)); // MQTT-4.4.0-1: same id, DUP=1
+                f.message = null;
+            }
+        });
+        channel.flush();
+        for (Subscription sub : subscriptions.values()) {
+            sub.cursors.values().forEach(c -> maybePull(sub, c));
+        }
     }
 
     // ---- outbound flow ----
@@ -196,7 +406,7 @@ public final class Session {
     }
 
     private void maybePull(Subscription sub, Subscription.Cursor cursor) {
-        if (closed || cursor.pulling || cursor.retryScheduled || cursor.nextOffset >= cursor.knownEnd) {
+        if (closed || resuming || cursor.pulling || cursor.retryScheduled || cursor.nextOffset >= cursor.knownEnd) {
             return;
         }
         if (pending.size() >= maxPending) {
@@ -223,7 +433,7 @@ public final class Session {
                 cursor.emptyPulls = 0;
                 for (StoredMessage m : batch.messages()) {
                     if (m.offset() >= cursor.nextOffset) {
-                        pending.add(new Pending(sub, m));
+                        pending.add(new Pending(sub, cursor, m));
                     }
                 }
                 cursor.nextOffset = Math.max(cursor.nextOffset, batch.nextOffset());
@@ -236,9 +446,11 @@ public final class Session {
                 retryLater(sub, cursor);
             }
             case OFFSET_MOVED -> {
-                LOG.warn("Offset {} of {} on {} for {} is gone (expired?); continuing at {}",
+                LOG.warn("Offset {} of {} on {} for {} is gone (past the retention?); continuing at {}",
                         cursor.nextOffset, sub.lmq(), cursor.broker, clientId, batch.nextOffset());
                 cursor.nextOffset = batch.nextOffset();
+                cursor.knownEnd = Math.max(cursor.knownEnd, cursor.nextOffset);
+                dirty = true;
                 maybePull(sub, cursor);
             }
         }
@@ -256,7 +468,7 @@ public final class Session {
 
     /** Sends pending messages while the window and the socket allow; called after every change. */
     public void drain() {
-        if (closed) {
+        if (closed || resuming) {
             return;
         }
         boolean wrote = false;
@@ -271,12 +483,15 @@ public final class Session {
             int packetId = 0;
             if (qos > 0) {
                 packetId = allocatePacketId();
-                inflight.put(packetId, new Inflight(sub, next.message(), qos == 1 ? Stage.AWAIT_PUBACK : Stage.AWAIT_PUBREC));
+                inflight.put(packetId, new Inflight(sub.filter(), next.cursor().broker, next.message().offset(), qos,
+                        qos == 1 ? Stage.AWAIT_PUBACK : Stage.AWAIT_PUBREC));
             }
-            channel.write(publish(next.message(), qos, packetId, false));
+            boolean dup = qos > 0 && next.message().offset() < next.cursor().dupBelow;
+            channel.write(publish(next.message(), qos, packetId, dup));
             wrote = true;
         }
         if (wrote) {
+            dirty = true;
             channel.flush();
         }
         if (pending.size() < maxPending / 2 && !stalled.isEmpty()) {
@@ -298,6 +513,11 @@ public final class Session {
                 Unpooled.wrappedBuffer(m.payload()));
     }
 
+    private static MqttMessage pubrel(int packetId) {
+        return new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBREL, false, MqttQoS.AT_LEAST_ONCE, false, 0),
+                MqttMessageIdVariableHeader.from(packetId));
+    }
+
     private int allocatePacketId() {
         // The window is far below 65535, so a free id is always near.
         while (true) {
@@ -313,6 +533,7 @@ public final class Session {
         Inflight f = inflight.get(packetId);
         if (f != null && f.stage == Stage.AWAIT_PUBACK) {
             inflight.remove(packetId);
+            dirty = true;
             drain();
         } else {
             LOG.debug("PUBACK {} from {} matches no QoS 1 message in flight", packetId, clientId);
@@ -323,30 +544,35 @@ public final class Session {
         Inflight f = inflight.get(packetId);
         if (f != null && f.stage == Stage.AWAIT_PUBREC) {
             f.stage = Stage.AWAIT_PUBCOMP;
+            f.message = null;
+            dirty = true;
         } else if (f == null) {
             LOG.debug("PUBREC {} from {} matches no QoS 2 message in flight", packetId, clientId);
         }
         // PUBREL also answers a repeated PUBREC (MQTT-4.3.3-2 allows the client to resend).
-        channel.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBREL, false, MqttQoS.AT_LEAST_ONCE, false, 0),
-                MqttMessageIdVariableHeader.from(packetId)));
+        channel.writeAndFlush(pubrel(packetId));
     }
 
     public void onPubComp(int packetId) {
         Inflight f = inflight.get(packetId);
         if (f != null && f.stage == Stage.AWAIT_PUBCOMP) {
             inflight.remove(packetId);
+            dirty = true;
             drain();
         }
     }
 
-    /** Ends the session: unregisters its subscriptions. Idempotent. */
+    /**
+     * Ends the session's life on this connection: its subscriptions stop receiving here. A
+     * persistent session's subscriptions stay in meta. Idempotent.
+     */
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
         for (Subscription sub : List.copyOf(subscriptions.values())) {
-            removeSubscription(sub);
+            removeSubscription(sub, false);
         }
         pending.clear();
         inflight.clear();

@@ -2,23 +2,26 @@ package org.rmqtt.gateway.session;
 
 import io.netty.channel.Channel;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
+import org.rmqtt.meta.MetaClient;
 import org.rmqtt.store.MessageStore;
 
 /** Builds sessions with the node's shared services and limits. */
 public final class SessionFactory {
     private final MessageStore store;
     private final SubscriptionIndex index;
+    private final MetaClient meta;
     private final int maxInflight;
     private final int pullBatch;
 
-    public SessionFactory(MessageStore store, SubscriptionIndex index, int maxInflight, int pullBatch) {
+    public SessionFactory(MessageStore store, SubscriptionIndex index, MetaClient meta, int maxInflight, int pullBatch) {
         this.store = store;
         this.index = index;
+        this.meta = meta;
         this.maxInflight = maxInflight;
         this.pullBatch = pullBatch;
     }
 
-    public Session create(String clientId, Channel channel) {
-        return new Session(clientId, channel, store, index, maxInflight, pullBatch);
+    public Session create(String clientId, boolean persistent, Channel channel) {
+        return new Session(clientId, persistent, channel, store, index, meta, maxInflight, pullBatch);
     }
 }

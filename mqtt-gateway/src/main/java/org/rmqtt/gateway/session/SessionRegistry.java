@@ -1,78 +1,209 @@
 package org.rmqtt.gateway.session;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.MetaClient;
 import org.rmqtt.meta.SessionClaim;
+import org.rmqtt.meta.Subscription;
 import org.rmqtt.store.notify.NotifyClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which client is connected here, and the cluster-wide claim on each clientId: a new connection
- * claims the id in meta and the connection it displaces is closed, on this node or another.
+ * Which clients are connected here, and their cluster-wide claims in meta.
+ *
+ * <p>A clean session is accepted at once: the newest local connection of a clientId wins
+ * locally, and the claim in meta (batched with others, never waited for) closes an older
+ * connection on another node afterwards; the higher epoch always wins. A persistent session
+ * waits for its claim, which returns what meta kept; if another connection still held it, that
+ * connection is closed and hands its state over (by RPC from another node), fresher than the
+ * last checkpoint. When a persistent session's connection ends, its final state is saved and the
+ * claim released in one meta write; until meta confirmed it, a takeover that raced the save gets
+ * the state from here. See docs/architecture.md, "Sessions".
  */
 public final class SessionRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(SessionRegistry.class);
+    private static final long HANDOVER_TIMEOUT_MS = 3_000;
+    private static final int TAKEOVER_TRIES = 3;
 
-    private record Entry(Session session, long epoch) {}
+    /** How a CONNECT's session starts. */
+    public record Opened(boolean sessionPresent, List<Subscription> subscriptions, SessionState state) {
+        /** A newer connection of the same client won while this one was being set up. */
+        public static final Opened SUPERSEDED = new Opened(false, List.of(), SessionState.EMPTY);
+        static final Opened CLEAN = new Opened(false, List.of(), SessionState.EMPTY);
+    }
+
+    private record Saved(long epoch, byte[] state) {}
 
     private final String nodeId;
     private final MetaClient meta;
     private final NotifyClient notifyClient;
-    private final Map<String, Entry> local = new ConcurrentHashMap<>();
+    private final long expiryMillis;
+    private final Map<String, Session> local = new ConcurrentHashMap<>();
+    /** Final states of ended persistent sessions not yet confirmed by meta. */
+    private final Cache<String, Saved> unconfirmed = CacheBuilder.newBuilder().expireAfterWrite(1, TimeUnit.MINUTES).build();
+    private final Set<CompletableFuture<?>> writes = ConcurrentHashMap.newKeySet();
 
-    public SessionRegistry(String nodeId, MetaClient meta, NotifyClient notifyClient) {
+    /**
+     * @param expiry how long a persistent session outlives its last connection; zero for ever
+     */
+    public SessionRegistry(String nodeId, MetaClient meta, NotifyClient notifyClient, Duration expiry) {
         this.nodeId = nodeId;
         this.meta = meta;
         this.notifyClient = notifyClient;
+        this.expiryMillis = expiry.toMillis();
     }
 
-    /**
-     * Claims the clientId for {@code session}; completes with the epoch, or -1 if a newer
-     * connection of the same client won the race (then this one must be closed).
-     */
-    public CompletableFuture<Long> register(Session session) {
-        return meta.claimSession(session.clientId(), nodeId).thenApply(claim -> {
-            Entry mine = new Entry(session, claim.epoch());
-            Entry[] displaced = new Entry[1];
-            Entry winner = local.compute(session.clientId(), (id, current) -> {
+    /** Registers a new connection's session. Never blocks; fails if meta cannot be reached (persistent only). */
+    public CompletableFuture<Opened> open(Session session) {
+        return session.persistent() ? openPersistent(session) : openClean(session);
+    }
+
+    private CompletableFuture<Opened> openClean(Session session) {
+        Session older = local.put(session.clientId(), session);
+        if (older != null && older != session) {
+            closeTakenOver(older);
+        }
+        claimClean(session, 0);
+        return CompletableFuture.completedFuture(Opened.CLEAN);
+    }
+
+    private void claimClean(Session session, int attempt) {
+        String clientId = session.clientId();
+        meta.claimSession(clientId, nodeId, true, 0).whenComplete((claim, error) -> {
+            if (error != null) {
+                if (local.get(clientId) == session && session.channel().isActive()) {
+                    // The connection works without the claim; it only cannot be taken over from other nodes yet.
+                    long delay = Math.min(30_000, 1_000L << Math.min(attempt, 5));
+                    LOG.debug("Claim of {} failed, trying again in {} ms: {}", clientId, delay, error.getMessage());
+                    session.channel().eventLoop().schedule(() -> claimClean(session, attempt + 1), delay, TimeUnit.MILLISECONDS);
+                }
+                return;
+            }
+            session.epoch(claim.epoch());
+            if (claim.displaced() && !claim.previousNodeId().equals(nodeId)) {
+                takeOverRemote(claim.previousNodeId(), clientId, claim.epoch(), TAKEOVER_TRIES);
+            }
+            if (claim.epoch() < session.supersededBy()) {
+                local.remove(clientId, session);
+                closeTakenOver(session);
+            }
+            if (local.get(clientId) != session) {
+                release(session); // ended, or replaced here, while the claim was under way
+            }
+        });
+    }
+
+    private CompletableFuture<Opened> openPersistent(Session session) {
+        String clientId = session.clientId();
+        return meta.claimSession(clientId, nodeId, false, expiryMillis).thenCompose(claim -> {
+            session.epoch(claim.epoch());
+            Session[] displaced = new Session[1];
+            Session winner = local.compute(clientId, (id, current) -> {
                 if (current != null && current.epoch() > claim.epoch()) {
                     return current;
                 }
                 displaced[0] = current;
-                return mine;
+                return session;
             });
-            if (winner != mine) {
-                return -1L;
+            if (winner != session || claim.epoch() < session.supersededBy() || !session.channel().isActive()) {
+                local.remove(clientId, session);
+                release(session);
+                return CompletableFuture.completedFuture(Opened.SUPERSEDED);
             }
-            if (displaced[0] != null && displaced[0].session() != session) {
-                closeTakenOver(displaced[0].session());
+            CompletableFuture<byte[]> handed;
+            if (!claim.displaced()) {
+                handed = CompletableFuture.completedFuture(null);
+            } else if (claim.previousNodeId().equals(nodeId)) {
+                handed = displaced[0] != null && displaced[0] != session
+                        ? captureAndClose(displaced[0]) : CompletableFuture.completedFuture(unconfirmedState(clientId, claim.epoch()));
+            } else {
+                handed = takeOverRemote(claim.previousNodeId(), clientId, claim.epoch(), 1);
             }
-            if (claim.displaced() && !claim.previousNodeId().equals(nodeId)) {
-                tellOtherNode(claim, session.clientId());
-            }
-            return claim.epoch();
+            return handed.thenApply(state -> opened(clientId, claim, state));
         });
     }
 
-    private void tellOtherNode(SessionClaim claim, String clientId) {
-        meta.node(claim.previousNodeId()).map(GatewayNode::notifyAddress).ifPresentOrElse(
-                address -> notifyClient.sendTakeover(address, clientId, claim.epoch()).exceptionally(e -> {
-                    LOG.warn("Could not tell node {} that {} was taken over: {}", claim.previousNodeId(), clientId, e.getMessage());
-                    return null;
-                }),
-                () -> LOG.debug("Node {} that held {} is gone", claim.previousNodeId(), clientId));
+    private Opened opened(String clientId, SessionClaim claim, byte[] handedState) {
+        byte[] bytes = handedState != null && handedState.length > 0 ? handedState
+                : claim.session() != null ? claim.session().state() : new byte[0];
+        SessionState state;
+        try {
+            state = SessionState.decode(bytes);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("Session state of {} is unreadable ({}); its subscriptions resume from the newest messages",
+                    clientId, e.getMessage());
+            state = SessionState.EMPTY;
+        }
+        return new Opened(claim.sessionPresent(), claim.session() == null ? List.of() : claim.session().subscriptions(), state);
     }
 
-    /** Another node took {@code clientId} over at {@code epoch}. */
-    public void onTakeover(String clientId, long epoch) {
-        Entry entry = local.get(clientId);
-        if (entry != null && entry.epoch() < epoch && local.remove(clientId, entry)) {
-            closeTakenOver(entry.session());
+    /**
+     * Tells the node that held {@code clientId} to close it; completes with the state it hands
+     * over, or null if it cannot be reached (then the last saved state is used).
+     */
+    private CompletableFuture<byte[]> takeOverRemote(String previousNode, String clientId, long epoch, int tries) {
+        GatewayNode node = meta.node(previousNode).orElse(null);
+        if (node == null) {
+            LOG.debug("Node {} that held {} is gone", previousNode, clientId);
+            return CompletableFuture.completedFuture(null);
         }
+        return notifyClient.sendTakeover(node.notifyAddress(), clientId, epoch)
+                .orTimeout(HANDOVER_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .handle((state, error) -> {
+                    if (error == null) {
+                        return CompletableFuture.completedFuture(state);
+                    }
+                    if (tries > 1) {
+                        return takeOverRemote(previousNode, clientId, epoch, tries - 1);
+                    }
+                    LOG.warn("Could not tell node {} that {} was taken over: {}", previousNode, clientId, error.getMessage());
+                    return CompletableFuture.<byte[]>completedFuture(null);
+                }).thenCompose(f -> f);
+    }
+
+    /**
+     * Another node took {@code clientId} over at {@code epoch}: an older connection here closes
+     * and its session state goes to the new owner.
+     */
+    public CompletableFuture<byte[]> handOver(String clientId, long epoch) {
+        Session current = local.get(clientId);
+        if (current != null && current.epoch() < 0) {
+            current.supersededBy(epoch); // its claim is still under way and will lose
+        } else if (current != null && current.epoch() < epoch && local.remove(clientId, current)) {
+            return captureAndClose(current);
+        }
+        return CompletableFuture.completedFuture(unconfirmedState(clientId, epoch));
+    }
+
+    private byte[] unconfirmedState(String clientId, long newEpoch) {
+        Saved saved = unconfirmed.getIfPresent(clientId);
+        return saved != null && saved.epoch() < newEpoch ? saved.state() : new byte[0];
+    }
+
+    /** Closes {@code old}'s connection on its loop and completes with its state. */
+    private CompletableFuture<byte[]> captureAndClose(Session old) {
+        CompletableFuture<byte[]> state = new CompletableFuture<>();
+        old.execute(() -> {
+            if (old.closed()) {
+                state.complete(unconfirmedState(old.clientId(), old.epoch() + 1));
+                return;
+            }
+            byte[] bytes = old.persistent() && old.resumed() ? old.capture(true).encode() : new byte[0];
+            old.markHandedOver();
+            old.close();
+            closeTakenOver(old);
+            state.complete(bytes);
+        });
+        return state;
     }
 
     private static void closeTakenOver(Session old) {
@@ -80,11 +211,76 @@ public final class SessionRegistry {
         old.channel().close();
     }
 
-    /** The connection of {@code session} ended. */
-    public void unregister(Session session) {
-        Entry entry = local.get(session.clientId());
-        if (entry != null && entry.session() == session && local.remove(session.clientId(), entry)) {
-            meta.releaseSession(session.clientId(), nodeId, entry.epoch());
+    /** The connection of {@code session} ended; on the session's loop. */
+    public void closed(Session session) {
+        local.remove(session.clientId(), session);
+        if (session.handedOver()) {
+            return;
+        }
+        byte[] state = session.persistent() && session.resumed() && !session.closed() ? session.capture(true).encode() : null;
+        session.close();
+        if (session.epoch() < 0) {
+            return; // the claim under way releases it when it comes back
+        }
+        if (state == null) {
+            release(session);
+            return;
+        }
+        String clientId = session.clientId();
+        Saved saved = new Saved(session.epoch(), state);
+        unconfirmed.put(clientId, saved);
+        track(meta.saveSession(clientId, nodeId, session.epoch(), state, true)).whenComplete((ok, error) -> {
+            if (error != null) {
+                LOG.warn("Could not save the session of {} as it disconnected ({}); it resumes from its last checkpoint",
+                        clientId, error.getMessage());
+            }
+            unconfirmed.asMap().remove(clientId, saved);
+        });
+    }
+
+    private void release(Session session) {
+        track(meta.releaseSession(session.clientId(), nodeId, session.epoch())).exceptionally(e -> {
+            LOG.debug("Release of {} failed: {}", session.clientId(), e.getMessage());
+            return null;
+        });
+    }
+
+    /** Saves the changed state of each connected persistent session, so a crash loses little. */
+    public void checkpoint() {
+        for (Session session : local.values()) {
+            if (!session.persistent()) {
+                continue;
+            }
+            session.execute(() -> {
+                if (session.closed() || !session.resumed() || session.epoch() < 0 || !session.takeDirty()) {
+                    return;
+                }
+                byte[] state = session.capture(false).encode();
+                track(meta.saveSession(session.clientId(), nodeId, session.epoch(), state, false)).whenComplete((ok, error) -> {
+                    if (error != null) {
+                        LOG.debug("Checkpoint of {} failed: {}", session.clientId(), error.getMessage());
+                        session.execute(session::markDirty);
+                    }
+                });
+            });
+        }
+    }
+
+    private <T> CompletableFuture<T> track(CompletableFuture<T> write) {
+        writes.add(write);
+        write.whenComplete((v, e) -> writes.remove(write));
+        return write;
+    }
+
+    /** Waits (at shutdown, off any event loop) until the meta writes of ended sessions completed. */
+    public void awaitWrites(Duration timeout) {
+        try {
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("Not every session was saved before shutdown: {}", e.toString());
         }
     }
 

@@ -52,6 +52,8 @@ public final class Subscription {
         boolean pulling;
         boolean retryScheduled;
         int emptyPulls;
+        /** Messages below this offset may have been delivered before a crash: sent with DUP=1. */
+        long dupBelow;
 
         Cursor(String broker, long nextOffset) {
             this.broker = broker;

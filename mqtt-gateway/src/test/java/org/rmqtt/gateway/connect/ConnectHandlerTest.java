@@ -44,7 +44,7 @@ class ConnectHandlerTest {
     }
 
     @Test
-    void connectIsAcceptedWithoutSessionPresent() {
+    void aCleanSessionIsAcceptedWithoutSessionPresent() {
         EmbeddedClient client = gateway.connect();
 
         MqttConnAckMessage connAck = client.connect("c1");

@@ -57,13 +57,13 @@ public final class EmbeddedGateway implements AutoCloseable {
             }
 
             @Override
-            public void onSessionTakeover(String clientId, long epoch) {
-                self[0].onTakeover(clientId, epoch);
+            public java.util.concurrent.CompletableFuture<byte[]> onSessionTakeover(String clientId, long epoch) {
+                return self[0].handOver(clientId, epoch);
             }
         });
-        registry = new SessionRegistry(NODE_ID, meta, notifyClient);
+        registry = new SessionRegistry(NODE_ID, meta, notifyClient, java.time.Duration.ofDays(7));
         self[0] = registry;
-        SessionFactory sessions = new SessionFactory(store, index, maxInflight, pullBatch);
+        SessionFactory sessions = new SessionFactory(store, index, meta, maxInflight, pullBatch);
         initializer = new MqttChannelInitializer(CONNECT_TIMEOUT_SECONDS, MAX_MESSAGE_SIZE,
                 new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(publishStore, meta)));
     }

@@ -99,19 +99,21 @@ public final class NotifyClient implements AutoCloseable {
         });
     }
 
-    /** Tells the node at {@code address} that {@code clientId} was taken over at {@code epoch}. */
-    public CompletableFuture<Void> sendTakeover(String address, String clientId, long epoch) {
+    /**
+     * Tells the node at {@code address} that {@code clientId} was taken over at {@code epoch};
+     * completes with the state of the session it closed (empty if none).
+     */
+    public CompletableFuture<byte[]> sendTakeover(String address, String clientId, long epoch) {
         if (address.equals(localAddress)) {
-            localHandler.onSessionTakeover(clientId, epoch);
-            return CompletableFuture.completedFuture(null);
+            return localHandler.onSessionTakeover(clientId, epoch);
         }
         RemotingCommand request = RemotingCommand.createRequestCommand(NotifyProtocol.SESSION_TAKEOVER, null);
         request.setBody(NotifyProtocol.takeover(clientId, epoch));
-        return invoke(address, request);
+        return invoke(address, request).thenApply(body -> body == null ? new byte[0] : body);
     }
 
-    private CompletableFuture<Void> invoke(String address, RemotingCommand request) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
+    private CompletableFuture<byte[]> invoke(String address, RemotingCommand request) {
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
         try {
             client.invokeAsync(address, request, TIMEOUT_MS, new InvokeCallback() {
                 @Override
@@ -121,7 +123,7 @@ public final class NotifyClient implements AutoCloseable {
                 @Override
                 public void operationSucceed(RemotingCommand response) {
                     if (response.getCode() == ResponseCode.SUCCESS) {
-                        done.complete(null);
+                        done.complete(response.getBody());
                     } else {
                         done.completeExceptionally(new IllegalStateException(
                                 "node " + address + " answered " + response.getCode() + ": " + response.getRemark()));

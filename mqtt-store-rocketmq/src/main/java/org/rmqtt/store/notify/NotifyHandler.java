@@ -1,6 +1,7 @@
 package org.rmqtt.store.notify;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.rmqtt.common.notify.TopicEvent;
 
 /** What a gateway does with the calls other nodes make to it. Implementations must not block. */
@@ -8,6 +9,9 @@ public interface NotifyHandler {
     /** New messages were stored on topics this node has subscriptions for. */
     void onTopicEvents(List<TopicEvent> events);
 
-    /** Another node took {@code clientId} over at {@code epoch}; close any older local connection. */
-    void onSessionTakeover(String clientId, long epoch);
+    /**
+     * Another node took {@code clientId} over at {@code epoch}: close any older local connection
+     * and complete with its session's state (empty if it kept none), which moves to the new node.
+     */
+    CompletableFuture<byte[]> onSessionTakeover(String clientId, long epoch);
 }

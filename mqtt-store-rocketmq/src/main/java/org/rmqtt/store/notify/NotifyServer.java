@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.remoting.netty.NettyRemotingAbstract;
 import org.apache.rocketmq.remoting.netty.NettyRemotingServer;
 import org.apache.rocketmq.remoting.netty.NettyRequestProcessor;
 import org.apache.rocketmq.remoting.netty.NettyServerConfig;
@@ -20,6 +21,7 @@ public final class NotifyServer implements AutoCloseable {
 
     private final NettyRemotingServer server;
     private final ExecutorService executor;
+    private final NotifyHandler handler;
 
     public NotifyServer(String host, int port, NotifyHandler handler) {
         NettyServerConfig config = new NettyServerConfig();
@@ -29,6 +31,7 @@ public final class NotifyServer implements AutoCloseable {
         config.setServerSelectorThreads(1);
         config.setServerCallbackExecutorThreads(1);
         this.server = new NettyRemotingServer(config);
+        this.handler = handler;
         // One thread keeps the events of a sender in order; a full queue refuses work instead of growing.
         this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(10_000),
                 r -> {
@@ -42,8 +45,10 @@ public final class NotifyServer implements AutoCloseable {
                 try {
                     switch (request.getCode()) {
                         case NotifyProtocol.TOPIC_EVENTS -> handler.onTopicEvents(TopicEventCodec.decode(request.getBody()));
-                        case NotifyProtocol.SESSION_TAKEOVER -> handler.onSessionTakeover(
-                                NotifyProtocol.takeoverClientId(request.getBody()), NotifyProtocol.takeoverEpoch(request.getBody()));
+                        case NotifyProtocol.SESSION_TAKEOVER -> {
+                            takeover(ctx, request);
+                            return null; // answered when the session was handed over
+                        }
                         default -> {
                             return RemotingCommand.createResponseCommand(ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
                                     "unknown request code " + request.getCode());
@@ -63,6 +68,22 @@ public final class NotifyServer implements AutoCloseable {
         };
         server.registerProcessor(NotifyProtocol.TOPIC_EVENTS, processor, executor);
         server.registerProcessor(NotifyProtocol.SESSION_TAKEOVER, processor, executor);
+    }
+
+    /** Closes the local session and answers with its state, without holding the request thread. */
+    private void takeover(ChannelHandlerContext ctx, RemotingCommand request) {
+        byte[] body = request.getBody();
+        handler.onSessionTakeover(NotifyProtocol.takeoverClientId(body), NotifyProtocol.takeoverEpoch(body))
+                .whenComplete((state, error) -> {
+                    RemotingCommand response;
+                    if (error != null) {
+                        response = RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, error.getMessage());
+                    } else {
+                        response = RemotingCommand.createResponseCommand(ResponseCode.SUCCESS, null);
+                        response.setBody(state);
+                    }
+                    NettyRemotingAbstract.writeResponse(ctx.channel(), request, response);
+                });
     }
 
     public void start() {
