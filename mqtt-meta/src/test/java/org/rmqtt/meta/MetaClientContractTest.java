@@ -199,6 +199,123 @@ public abstract class MetaClientContractTest {
         assertThat(await(meta.releaseSession("hot", "gw" + lastIndex, last.epoch()))).isTrue();
     }
 
+    // ---- persistent session records ----
+
+    @Test
+    void aPersistentSessionKeepsItsSubscriptionsAndStateBetweenConnections() throws Exception {
+        MetaClient meta = client();
+        SessionClaim first = await(meta.claimSession("p1", A.id(), false, 60_000));
+        assertThat(first.session()).as("no session existed").isNull();
+        assertThat(first.sessionPresent()).isFalse();
+        StoredSession empty = await(meta.session("p1")).orElseThrow();
+        assertThat(empty.subscriptions()).isEmpty();
+        assertThat(empty.state()).isEmpty();
+
+        await(meta.addSubscription("p1", new Subscription("p/+", 1)));
+        await(meta.addSubscription("p1", new Subscription("a/b", 2)));
+        assertThat(await(meta.saveSession("p1", A.id(), first.epoch(), new byte[] {1, 2, 3}, false))).isTrue();
+        assertThat(await(meta.releaseSession("p1", A.id(), first.epoch()))).isTrue();
+        assertThat(meta.matchingWildcardFilters("p/x")).as("held while offline").containsExactly("p/+");
+
+        SessionClaim second = await(meta.claimSession("p1", B.id(), false, 60_000));
+        assertThat(second.displaced()).isFalse();
+        assertThat(second.sessionPresent()).isTrue();
+        assertThat(second.session().subscriptions())
+                .containsExactly(new Subscription("a/b", 2), new Subscription("p/+", 1));
+        assertThat(second.session().state()).containsExactly(1, 2, 3);
+
+        // A stale epoch, or the right epoch on the wrong node, saves nothing.
+        assertThat(await(meta.saveSession("p1", A.id(), first.epoch(), new byte[] {9}, false))).isFalse();
+        assertThat(await(meta.saveSession("p1", A.id(), second.epoch(), new byte[] {9}, false))).isFalse();
+        assertThat(await(meta.saveSession("p1", B.id(), first.epoch(), new byte[] {9}, true))).isFalse();
+        assertThat(await(meta.session("p1")).orElseThrow().state()).containsExactly(1, 2, 3);
+
+        // Save and release in one step.
+        assertThat(await(meta.saveSession("p1", B.id(), second.epoch(), new byte[] {4}, true))).isTrue();
+        assertThat(await(meta.releaseSession("p1", B.id(), second.epoch()))).as("already released").isFalse();
+        SessionClaim third = await(meta.claimSession("p1", A.id(), false, 60_000));
+        assertThat(third.displaced()).isFalse();
+        assertThat(third.session().state()).containsExactly(4);
+        assertThat(third.session().subscriptions()).hasSize(2);
+    }
+
+    @Test
+    void aPersistentClaimWithoutStateOrSubscriptionsStillFindsItsSessionNextTime() throws Exception {
+        MetaClient meta = client();
+        SessionClaim first = await(meta.claimSession("p0", A.id(), false, 0));
+        assertThat(first.session()).isNull();
+        assertThat(await(meta.releaseSession("p0", A.id(), first.epoch()))).isTrue();
+        SessionClaim again = await(meta.claimSession("p0", A.id(), false, 0));
+        assertThat(again.sessionPresent()).as("sessionPresent=1 even with nothing in it").isTrue();
+        assertThat(again.session().subscriptions()).isEmpty();
+        assertThat(again.session().state()).isEmpty();
+    }
+
+    @Test
+    void aCleanClaimEndsThePersistentSessionAndReleasesItsFilters() throws Exception {
+        MetaClient meta = client();
+        SessionClaim persistent = await(meta.claimSession("p2", A.id(), false, 60_000));
+        await(meta.addSubscription("p2", new Subscription("x/#", 1)));
+        await(meta.addSubscription("other", new Subscription("y/+", 1)));
+        assertThat(await(meta.saveSession("p2", A.id(), persistent.epoch(), new byte[] {5}, true))).isTrue();
+        assertThat(meta.matchingWildcardFilters("x/1")).containsExactly("x/#");
+
+        SessionClaim clean = await(meta.claimSession("p2", B.id(), true, 0));
+        assertThat(clean.session()).isNull();
+        assertThat(meta.matchingWildcardFilters("x/1")).isEmpty();
+        assertThat(meta.matchingWildcardFilters("y/1")).as("another client's session").containsExactly("y/+");
+        assertThat(await(meta.subscriptions("p2"))).isEmpty();
+        assertThat(await(meta.session("p2"))).isEmpty();
+        assertThat(await(meta.saveSession("p2", B.id(), clean.epoch(), new byte[] {1}, false)))
+                .as("a clean session has nothing to save").isFalse();
+        assertThat(await(meta.releaseSession("p2", B.id(), clean.epoch()))).isTrue();
+        assertThat(await(meta.claimSession("p2", B.id(), false, 0)).session()).isNull();
+    }
+
+    @Test
+    void dropSessionDeletesTheSessionButNotItsOwnership() throws Exception {
+        MetaClient meta = client();
+        SessionClaim claim = await(meta.claimSession("p3", A.id(), false, 60_000));
+        await(meta.addSubscription("p3", new Subscription("d/+", 0)));
+        assertThat(await(meta.saveSession("p3", A.id(), claim.epoch(), new byte[] {8}, false))).isTrue();
+        await(meta.dropSession("p3"));
+        assertThat(await(meta.session("p3"))).isEmpty();
+        assertThat(await(meta.subscriptions("p3"))).isEmpty();
+        assertThat(meta.matchingWildcardFilters("d/1")).isEmpty();
+        assertThat(await(meta.saveSession("p3", A.id(), claim.epoch(), new byte[] {9}, false))).isFalse();
+        assertThat(await(meta.releaseSession("p3", A.id(), claim.epoch()))).as("still owned").isTrue();
+        assertThat(await(meta.session("nobody"))).isEmpty();
+    }
+
+    @Test
+    void aNodeThatLeavesReleasesTheSessionsItOwnsAndOnlyThose() throws Exception {
+        MetaClient meta = client();
+        await(meta.heartbeat(A));
+        await(meta.heartbeat(B));
+        SessionClaim persistent = await(meta.claimSession("q1", A.id(), false, 0));
+        SessionClaim clean = await(meta.claimSession("q2", A.id()));
+        await(meta.claimSession("q3", A.id()));
+        SessionClaim moved = await(meta.claimSession("q3", B.id()));
+        await(meta.leave(A.id()));
+
+        assertThat(await(meta.releaseSession("q1", A.id(), persistent.epoch()))).isFalse();
+        assertThat(await(meta.releaseSession("q2", A.id(), clean.epoch()))).isFalse();
+        assertThat(await(meta.claimSession("q1", B.id(), false, 0)).displaced()).isFalse();
+        assertThat(await(meta.claimSession("q2", B.id())).displaced()).isFalse();
+        assertThat(await(meta.releaseSession("q3", B.id(), moved.epoch()))).as("owned by B, not A").isTrue();
+    }
+
+    @Test
+    void sessionArgumentsAreChecked() throws Exception {
+        MetaClient meta = client();
+        assertThatThrownBy(() -> meta.claimSession("c", A.id(), false, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> meta.saveSession("c", A.id(), 1, null, false))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> meta.saveSession("c", A.id(), 1, new byte[MetaValidation.MAX_PAYLOAD_BYTES + 1], false))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> meta.session("")).isInstanceOf(IllegalArgumentException.class);
+    }
+
     // ---- persistent sessions ----
 
     @Test

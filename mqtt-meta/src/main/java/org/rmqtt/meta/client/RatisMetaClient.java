@@ -103,9 +103,9 @@ public final class RatisMetaClient implements MetaClient {
     }
 
     /** Calls waiting for the sender beyond this fail at once: the leader is far behind or gone. */
-    static final int MAX_QUEUED_CALLS = 100_000;
+    public static final int MAX_QUEUED_CALLS = 100_000;
     /** A batch holds at most this many commands ... */
-    static final int MAX_BATCH_COMMANDS = 1_000;
+    public static final int MAX_BATCH_COMMANDS = 1_000;
     /** ... and about this many bytes (a single larger command goes alone). */
     static final int MAX_BATCH_BYTES = 1 << 20;
     /** Batches sent and not yet answered; calls queued meanwhile gather into the next batch. */

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.RetainedMessage;
 import org.rmqtt.meta.SessionClaim;
+import org.rmqtt.meta.StoredSession;
 import org.rmqtt.meta.Subscription;
 import org.rmqtt.meta.WillMessage;
 
@@ -30,7 +32,14 @@ class MetaCodecTest {
             new Command.StoreWill("gw", 9, WILL),
             new Command.ClearWill("gw", "c1", 9),
             new Command.TakeWills("gw"),
-            new Command.ExpireLeases());
+            new Command.ExpireLeases(),
+            new Command.ClaimSession("c1", "gw", false, 3_600_000),
+            new Command.SaveSession("c1", "gw", 7, new byte[] {1, 2, 0}, true),
+            new Command.SaveSession("c1", "gw", 7, new byte[0], false),
+            new Command.ExpireSessions(),
+            new Command.Batch(List.of(new Command.ClaimSession("c1", "gw", false, 5),
+                    new Command.SaveSession("c1", "gw", 1, new byte[] {9}, false), new Command.Leave("gw"))),
+            new Command.Batch(List.of()));
 
     @Test
     void everyCommandSurvivesARequestAndALogEntryRoundTrip() {
@@ -63,6 +72,70 @@ class MetaCodecTest {
         ViewPage page = MetaCodec.decodeViewPage(MetaCodec.encodeViewPage(new ViewPage(3, changes, new byte[] {1})));
         assertThat(page.entries()).isEqualTo(changes);
         assertThat(page.nextCursor()).containsExactly(1);
+    }
+
+    @Test
+    void theFirstClaimOpcodeStillDecodesAsACleanClaimWithoutExpiry() {
+        byte[] old = new BinaryWriter().u8(1).u8(5).str("c1").str("gw").toByteArray();
+        assertThat(MetaCodec.decodeRequest(old)).isEqualTo(new Command.ClaimSession("c1", "gw", true, 0));
+        assertThat(MetaCodec.encodeRequest(new Command.ClaimSession("c1", "gw"))[1]).as("written with the new opcode")
+                .isEqualTo((byte) 15);
+    }
+
+    @Test
+    void claimAndSessionRepliesCarryTheStoredSession() {
+        StoredSession session = new StoredSession(List.of(new Subscription("a/#", 1), new Subscription("b", 0)),
+                new byte[] {4, 5});
+        SessionClaim claim = MetaCodec.decodeClaim(MetaCodec.encodeClaim(new SessionClaim(9, "gw", 8, session)));
+        assertThat(claim.epoch()).isEqualTo(9);
+        assertThat(claim.previousNodeId()).isEqualTo("gw");
+        assertThat(claim.previousEpoch()).isEqualTo(8);
+        assertThat(claim.session().subscriptions()).isEqualTo(session.subscriptions());
+        assertThat(claim.session().state()).containsExactly(4, 5);
+        SessionClaim without = MetaCodec.decodeClaim(MetaCodec.encodeClaim(new SessionClaim(3, null, 0, null)));
+        assertThat(without).isEqualTo(new SessionClaim(3, null, 0, null));
+        // A claim reply of the first layout (no session flag) reads as a claim without a session.
+        byte[] firstLayout = new BinaryWriter().u8(1).i64(2).optStr(null).i64(0).toByteArray();
+        assertThat(MetaCodec.decodeClaim(firstLayout)).isEqualTo(new SessionClaim(2, null, 0));
+
+        StoredSession empty = new StoredSession(List.of(), new byte[0]);
+        assertThat(MetaCodec.decodeSession(MetaCodec.encodeSession(Optional.of(empty))).orElseThrow().state()).isEmpty();
+        assertThat(MetaCodec.decodeSession(MetaCodec.encodeSession(Optional.empty()))).isEmpty();
+        assertThat(MetaCodec.decodeQuery(MetaCodec.encodeQuery(new Query.Session("c"))))
+                .isEqualTo(new Query.Session("c"));
+    }
+
+    @Test
+    void aBatchReplyHoldsEachCommandsOwnReply() {
+        List<byte[]> replies = List.of(MetaCodec.encodeClaim(new SessionClaim(1, null, 0)), MetaCodec.encodeUnit(),
+                MetaCodec.encodeBoolean(true));
+        List<byte[]> decoded = MetaCodec.decodeBatchReply(MetaCodec.encodeBatchReply(replies));
+        assertThat(decoded).hasSize(3);
+        assertThat(MetaCodec.decodeClaim(decoded.get(0)).epoch()).isEqualTo(1);
+        MetaCodec.decodeUnit(decoded.get(1));
+        assertThat(MetaCodec.decodeBoolean(decoded.get(2))).isTrue();
+    }
+
+    @Test
+    void aBatchChangesTheViewIfAnyOfItsCommandsDoes() {
+        Command release = new Command.ReleaseSession("c", "gw", 1);
+        assertThat(new Command.Batch(List.of(release, new Command.ClaimSession("c", "gw", false, 0))).changesView())
+                .isFalse();
+        assertThat(new Command.Batch(List.of(release, new Command.ClaimSession("c", "gw"))).changesView())
+                .as("a clean claim can drop subscriptions").isTrue();
+        assertThat(new Command.ExpireSessions().changesView()).isTrue();
+        assertThat(new Command.SaveSession("c", "gw", 1, new byte[0], true).changesView()).isFalse();
+    }
+
+    @Test
+    void aBatchInsideABatchIsRefused() {
+        assertThatThrownBy(() -> new Command.Batch(List.of(new Command.Batch(List.of()))))
+                .isInstanceOf(IllegalArgumentException.class);
+        byte[] nested = new BinaryWriter().u8(1).u8(18).i32(1).u8(18).i32(0).toByteArray();
+        assertThatThrownBy(() -> MetaCodec.decodeRequest(nested))
+                .isInstanceOf(CodecException.class).hasMessageContaining("batch inside a batch");
+        byte[] negativeExpiry = new BinaryWriter().u8(1).u8(15).str("c").str("gw").bool(false).i64(-1).toByteArray();
+        assertThatThrownBy(() -> MetaCodec.decodeRequest(negativeExpiry)).isInstanceOf(CodecException.class);
     }
 
     @Test

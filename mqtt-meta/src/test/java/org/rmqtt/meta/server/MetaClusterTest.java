@@ -7,7 +7,9 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -112,7 +114,7 @@ class MetaClusterTest {
         before.retain(new RetainedMessage("home/1/temp", "21.5".getBytes(), 1)).get(10, TimeUnit.SECONDS);
         before.storeWill("gw1", 7, new WillMessage("sleeper", "status/sleeper", "gone".getBytes(), 1, true))
                 .get(10, TimeUnit.SECONDS);
-        long epoch = before.claimSession("sleeper", "gw1").get(10, TimeUnit.SECONDS).epoch();
+        long epoch = before.claimSession("sleeper", "gw1", false, 0).get(10, TimeUnit.SECONDS).epoch();
         cluster.close();
 
         cluster.startAll();
@@ -178,6 +180,58 @@ class MetaClusterTest {
                     .isInstanceOf(MetaUnavailableException.class)
                     .hasMessageContaining("no meta leader reachable")
                     .hasMessageContaining("m2=127.0.0.1:");
+        }
+    }
+
+    @Test
+    void concurrentClaimsShareLogEntries() throws Exception {
+        cluster = MetaTestCluster.start(root, 3);
+        RatisMetaClient client = cluster.client();
+        client.claimSession("warm-up", "gw1").get(10, TimeUnit.SECONDS);
+        MetaServer leader = cluster.leader();
+        long before = leader.stateMachine().store().appliedIndex();
+
+        int count = 5_000;
+        List<CompletableFuture<SessionClaim>> claims = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            claims.add(client.claimSession("many-" + i, "gw1", i % 2 == 0, 60_000));
+        }
+        Set<Long> epochs = new HashSet<>();
+        for (CompletableFuture<SessionClaim> claim : claims) {
+            SessionClaim result = claim.get(60, TimeUnit.SECONDS);
+            assertThat(result.displaced()).isFalse();
+            assertThat(result.session()).isNull();
+            epochs.add(result.epoch());
+        }
+        assertThat(epochs).hasSize(count);
+        long entries = leader.stateMachine().store().appliedIndex() - before;
+        assertThat(entries).as("log entries for %d claims", count).isPositive().isLessThan(1_000);
+        // Each caller got its own command's result: the persistent ones exist now, the clean ones do not.
+        assertThat(client.session("many-1").get(10, TimeUnit.SECONDS)).isPresent();
+        assertThat(client.session("many-2").get(10, TimeUnit.SECONDS)).isEmpty();
+    }
+
+    @Test
+    void callsBeyondTheQueueBoundFailAtOnceInsteadOfBlocking() throws Exception {
+        cluster = MetaTestCluster.create(root, 3, c -> c);
+        cluster.start("m1");
+        RatisMetaClient client = cluster.client(
+                RatisMetaClient.Config.of(cluster.peers()).withCallTimeout(Duration.ofSeconds(5)));
+        // No leader: nothing leaves the queue but the few batches in flight.
+        int calls = RatisMetaClient.MAX_QUEUED_CALLS + 10 * RatisMetaClient.MAX_BATCH_COMMANDS;
+        List<CompletableFuture<Boolean>> futures = new ArrayList<>(calls);
+        for (int i = 0; i < calls; i++) {
+            futures.add(client.releaseSession("q" + i, "gw1", 1));
+        }
+        CompletableFuture<Boolean> last = futures.get(calls - 1);
+        assertThatThrownBy(() -> last.get(60, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOf(MetaUnavailableException.class)
+                .hasMessageContaining("queue full");
+        for (CompletableFuture<Boolean> future : futures) {
+            assertThatThrownBy(() -> future.get(60, TimeUnit.SECONDS))
+                    .cause().isInstanceOf(MetaUnavailableException.class);
         }
     }
 

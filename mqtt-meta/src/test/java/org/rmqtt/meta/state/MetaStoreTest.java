@@ -31,7 +31,7 @@ class MetaStoreTest {
         try (MetaStore store = MetaStore.open(db)) {
             assertThat(store.appliedIndex()).isEqualTo(-1);
             store.apply(1, 1, 1000, new Command.AddSubscription("c", new Subscription("a/#", 1)));
-            SessionClaim claim = (SessionClaim) store.apply(1, 2, 1000, new Command.ClaimSession("c", "gw"));
+            SessionClaim claim = (SessionClaim) store.apply(1, 2, 1000, new Command.ClaimSession("c", "gw", false, 0));
             assertThat(claim.epoch()).isEqualTo(1);
             assertThatThrownBy(() -> store.apply(1, 2, 1000, new Command.DropSession("c")))
                     .isInstanceOf(IllegalStateException.class);
@@ -72,6 +72,98 @@ class MetaStoreTest {
             store.apply(1, 6, 12_000, new Command.ExpireLeases());
             assertThat(store.viewChanges(5).changes()).containsExactly(
                     new ViewChange.NodeDown("gw"), new ViewChange.FilterReleased("a/+", "gw"));
+        }
+    }
+
+    @Test
+    void unownedSessionsExpireByEntryTimeAndReleaseTheirFilters() throws Exception {
+        try (MetaStore store = MetaStore.open(dir.resolve("db"))) {
+            Applier log = new Applier(store);
+            SessionClaim claim = (SessionClaim) log.apply(1000, new Command.ClaimSession("s", "gw", false, 5_000));
+            assertThat(claim.session()).isNull();
+            log.apply(1000, new Command.AddSubscription("s", new Subscription("e/+", 1)));
+            assertThat(log.apply(1000, new Command.SaveSession("s", "gw", claim.epoch(), new byte[] {7}, false)))
+                    .isEqualTo(true);
+            assertThat(store.session("s").orElseThrow().state()).containsExactly(7);
+            assertThat(store.hasExpiredSessions(Long.MAX_VALUE)).as("owned").isFalse();
+
+            assertThat(log.apply(2000, new Command.ReleaseSession("s", "gw", claim.epoch()))).isEqualTo(true);
+            assertThat(store.hasExpiredSessions(6_999)).isFalse();
+            assertThat(store.hasExpiredSessions(7_000)).isTrue();
+            log.apply(6_999, new Command.ExpireSessions());
+            assertThat(store.session("s")).isPresent();
+            long before = store.appliedIndex();
+            log.apply(7_000, new Command.ExpireSessions());
+            assertThat(store.session("s")).isEmpty();
+            assertThat(store.subscriptions("s")).isEmpty();
+            assertThat(store.hasExpiredSessions(Long.MAX_VALUE)).isFalse();
+            assertThat(store.viewChanges(before).changes()).containsExactly(new ViewChange.FilterReleased("e/+", null));
+            assertThat(((SessionClaim) log.apply(7_000, new Command.ClaimSession("s", "gw", false, 0))).session())
+                    .as("ended: a new, empty session").isNull();
+        }
+    }
+
+    @Test
+    void aNodeThatLeavesOrLapsesReleasesItsSessionsWhichThenExpire() throws Exception {
+        try (MetaStore store = MetaStore.open(dir.resolve("db"))) {
+            Applier log = new Applier(store);
+            log.apply(1000, new Command.Heartbeat(new GatewayNode("gw1", "h:1", "h:2"), 60_000));
+            log.apply(1000, new Command.Heartbeat(new GatewayNode("gw2", "h:3", "h:4"), 2_000));
+            SessionClaim t = (SessionClaim) log.apply(1000, new Command.ClaimSession("t", "gw1", false, 1_000));
+            log.apply(1000, new Command.ClaimSession("moved", "gw1", false, 1_000));
+            SessionClaim moved = (SessionClaim) log.apply(1000, new Command.ClaimSession("moved", "gw2", false, 1_000));
+            assertThat(moved.previousNodeId()).isEqualTo("gw1");
+
+            log.apply(5_000, new Command.Leave("gw1"));
+            assertThat(log.apply(5_000, new Command.ReleaseSession("t", "gw1", t.epoch()))).isEqualTo(false);
+            assertThat(store.hasExpiredSessions(5_999)).isFalse();
+            assertThat(store.hasExpiredSessions(6_000)).isTrue();
+            log.apply(6_000, new Command.ExpireSessions());
+            assertThat(store.session("t")).isEmpty();
+            assertThat(store.session("moved")).as("owned by gw2, which is still there").isPresent();
+
+            // gw2's lease ended at 3_000; the expiry entry at 7_000 releases its session then.
+            log.apply(7_000, new Command.ExpireLeases());
+            assertThat(log.apply(7_000, new Command.ReleaseSession("moved", "gw2", moved.epoch()))).isEqualTo(false);
+            assertThat(store.hasExpiredSessions(7_999)).isFalse();
+            assertThat(store.hasExpiredSessions(8_000)).isTrue();
+        }
+    }
+
+    @Test
+    void aBatchIsOneEntryWithOneResultPerCommandInOrder() throws Exception {
+        try (MetaStore store = MetaStore.open(dir.resolve("db"))) {
+            Object result = store.apply(1, 1, 1000, new Command.Batch(List.of(
+                    new Command.ClaimSession("b", "gw"),
+                    new Command.AddSubscription("b", new Subscription("b/+", 1)),
+                    new Command.ClaimSession("b", "gw2", false, 0),
+                    new Command.ReleaseSession("b", "gw", 1),
+                    new Command.ReleaseSession("b", "gw2", 2))));
+            assertThat(store.appliedIndex()).isEqualTo(1);
+            List<?> results = (List<?>) result;
+            assertThat(results).hasSize(5);
+            assertThat(((SessionClaim) results.get(0)).epoch()).isEqualTo(1);
+            assertThat(results.get(1)).isNull();
+            SessionClaim second = (SessionClaim) results.get(2);
+            assertThat(second.previousNodeId()).isEqualTo("gw");
+            assertThat(second.session().subscriptions()).as("sees the batch's own earlier write")
+                    .containsExactly(new Subscription("b/+", 1));
+            assertThat(results.get(3)).isEqualTo(false);
+            assertThat(results.get(4)).isEqualTo(true);
+            assertThat(store.viewChanges(0).changes()).containsExactly(new ViewChange.FilterHeld("b/+", null));
+        }
+    }
+
+    /** Applies entries at consecutive indexes. */
+    private static final class Applier {
+        private final MetaStore store;
+
+        Applier(MetaStore store) {
+            this.store = store;
+        }
+
+        Object apply(long time, Command command) throws IOException {
+            return store.apply(1, store.appliedIndex() + 1, time, command);
         }
     }
 
