@@ -273,6 +273,9 @@ public final class RatisMetaClient implements MetaClient {
      */
     private void drain() {
         drainScheduled.set(false);
+        // Calls that timed out while queued (a leaderless spell) are dropped now, not when a slot frees.
+        purgeTimedOut(reads);
+        purgeTimedOut(writes);
         while (readsInFlight < MAX_READS_IN_FLIGHT) {
             Call<?> call = reads.poll();
             if (call == null) {
@@ -301,6 +304,14 @@ public final class RatisMetaClient implements MetaClient {
             }
             if (!batch.isEmpty()) {
                 sendBatch(batch);
+            }
+        }
+    }
+
+    private void purgeTimedOut(Queue<Call<?>> queue) {
+        for (Call<?> head = queue.peek(); head != null && head.future.isDone(); head = queue.peek()) {
+            if (queue.poll() != null) {
+                queued.decrementAndGet();
             }
         }
     }
