@@ -318,10 +318,8 @@ public final class RatisMetaClient implements MetaClient {
 
     private void sendBatch(List<Call<?>> calls) {
         batchesInFlight++;
-        long deadline = Long.MAX_VALUE;
-        for (Call<?> call : calls) {
-            deadline = deadline == Long.MAX_VALUE ? call.deadline : Math.min(deadline, call.deadline);
-        }
+        // The queue is in call order: the first call is the oldest, its deadline the earliest.
+        long deadline = calls.get(0).deadline;
         CompletableFuture<RaftClientReply> sent;
         try {
             byte[] request = calls.size() == 1 ? calls.get(0).request

@@ -24,7 +24,7 @@ class EmbeddedMetaTest {
             meta.addFilter("g1", "a/+/c").join();
             meta.addSubscription("c1", new Subscription("s/#", 1)).join();
             meta.retain(new RetainedMessage("r/1", new byte[] {1, 2}, 1)).join();
-            epoch = meta.claimSession("c1", "g1").join().epoch();
+            epoch = meta.claimSession("c1", "g1", false, 0).join().epoch();
             assertThat(meta.matchingWildcardFilters("a/b/c")).containsExactly("a/+/c");
         }
         try (MetaClient meta = EmbeddedMeta.start(dataDir)) {
