@@ -23,14 +23,22 @@ public final class MqttTestClient implements AutoCloseable {
     private final MqttClient client;
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private volatile Throwable connectionLost;
+    private final boolean sessionPresent;
 
     public MqttTestClient(int port) {
         this(port, "it-" + UUID.randomUUID().toString().substring(0, 12), 1000);
     }
 
     public MqttTestClient(int port, String clientId, int maxInflight) {
+        this(port, clientId, maxInflight, true);
+    }
+
+    public MqttTestClient(int port, String clientId, int maxInflight, boolean cleanSession) {
         try {
             client = new MqttClient("tcp://127.0.0.1:" + port, clientId, new MemoryPersistence());
+            // Paho can wait for ever on a connect whose connection is closed right after the
+            // CONNACK (a takeover): bound every blocking call.
+            client.setTimeToWait(30_000);
             client.setCallback(new MqttCallback() {
                 @Override
                 public void connectionLost(Throwable cause) {
@@ -48,14 +56,19 @@ public final class MqttTestClient implements AutoCloseable {
                 }
             });
             MqttConnectOptions options = new MqttConnectOptions();
-            options.setCleanSession(true);
+            options.setCleanSession(cleanSession);
             options.setMaxInflight(maxInflight);
             options.setKeepAliveInterval(30);
             options.setAutomaticReconnect(false);
-            client.connect(options);
+            sessionPresent = client.connectWithResult(options).getSessionPresent();
         } catch (MqttException e) {
             throw new IllegalStateException("connect failed: " + e, e);
         }
+    }
+
+    /** The CONNACK's sessionPresent flag. */
+    public boolean sessionPresent() {
+        return sessionPresent;
     }
 
     public MqttClient paho() {

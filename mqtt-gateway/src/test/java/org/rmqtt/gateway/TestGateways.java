@@ -33,6 +33,11 @@ public final class TestGateways {
     }
 
     public static Gateway start() {
+        return start(META);
+    }
+
+    /** A gateway of the cluster that {@code meta} serves. */
+    public static Gateway start(org.rmqtt.meta.MetaClient meta) {
         try {
             Path dataDir = Files.createTempDirectory("rmqtt-gw-");
             dataDir.toFile().deleteOnExit();
@@ -46,7 +51,7 @@ public final class TestGateways {
                     "rocketmq.namesrv", rocketMq().namesrvAddress(),
                     "topic.rules", "sensors/#=sensors",
                     "rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN)));
-            Gateway gateway = new Gateway(config, META);
+            Gateway gateway = new Gateway(config, meta);
             gateway.start();
             return gateway;
         } catch (java.io.IOException e) {

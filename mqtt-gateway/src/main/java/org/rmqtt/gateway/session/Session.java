@@ -74,8 +74,6 @@ public final class Session {
     private boolean handedOver;
     /** The cluster-wide claim on the clientId, -1 until meta granted it. */
     private volatile long epoch = -1;
-    /** A takeover at this epoch arrived before our own claim came back. */
-    private volatile long supersededBy;
 
     private record Pending(Subscription subscription, Subscription.Cursor cursor, StoredMessage message) {}
 
@@ -132,14 +130,6 @@ public final class Session {
 
     void epoch(long epoch) {
         this.epoch = epoch;
-    }
-
-    long supersededBy() {
-        return supersededBy;
-    }
-
-    void supersededBy(long epoch) {
-        this.supersededBy = Math.max(supersededBy, epoch);
     }
 
     boolean resumed() {

@@ -51,6 +51,13 @@ public final class SessionRegistry {
     /** Final states of ended persistent sessions not yet confirmed by meta. */
     private final Cache<String, Saved> unconfirmed = CacheBuilder.newBuilder().expireAfterWrite(1, TimeUnit.MINUTES).build();
     private final Set<CompletableFuture<?>> writes = ConcurrentHashMap.newKeySet();
+    /**
+     * Takeovers that arrived before the connection they end had its own claim back (clientId →
+     * the newer epoch). Read and written only inside {@code local.compute} of the clientId, so a
+     * takeover and a claim coming back cannot miss each other.
+     */
+    private final Map<String, Long> takenOverEarly =
+            CacheBuilder.newBuilder().expireAfterWrite(1, TimeUnit.MINUTES).<String, Long>build().asMap();
 
     /**
      * @param expiry how long a persistent session outlives its last connection; zero for ever
@@ -92,12 +99,16 @@ public final class SessionRegistry {
             if (claim.displaced() && !claim.previousNodeId().equals(nodeId)) {
                 takeOverRemote(claim.previousNodeId(), clientId, claim.epoch(), TAKEOVER_TRIES);
             }
-            if (claim.epoch() < session.supersededBy()) {
-                local.remove(clientId, session);
+            boolean[] superseded = new boolean[1];
+            local.computeIfPresent(clientId, (id, current) -> {
+                superseded[0] = current == session && supersededEarly(clientId, claim.epoch());
+                return superseded[0] ? null : current;
+            });
+            if (superseded[0]) {
                 closeTakenOver(session);
             }
             if (local.get(clientId) != session) {
-                release(session); // ended, or replaced here, while the claim was under way
+                release(session); // ended, replaced or taken over while the claim was under way
             }
         });
     }
@@ -108,13 +119,13 @@ public final class SessionRegistry {
             session.epoch(claim.epoch());
             Session[] displaced = new Session[1];
             Session winner = local.compute(clientId, (id, current) -> {
-                if (current != null && current.epoch() > claim.epoch()) {
+                if (current != null && current.epoch() > claim.epoch() || supersededEarly(clientId, claim.epoch())) {
                     return current;
                 }
                 displaced[0] = current;
                 return session;
             });
-            if (winner != session || claim.epoch() < session.supersededBy() || !session.channel().isActive()) {
+            if (winner != session || !session.channel().isActive()) {
                 local.remove(clientId, session);
                 release(session);
                 return CompletableFuture.completedFuture(Opened.SUPERSEDED);
@@ -175,13 +186,35 @@ public final class SessionRegistry {
      * and its session state goes to the new owner.
      */
     public CompletableFuture<byte[]> handOver(String clientId, long epoch) {
-        Session current = local.get(clientId);
-        if (current != null && current.epoch() < 0) {
-            current.supersededBy(epoch); // its claim is still under way and will lose
-        } else if (current != null && current.epoch() < epoch && local.remove(clientId, current)) {
-            return captureAndClose(current);
+        Session[] ended = new Session[1];
+        local.compute(clientId, (id, current) -> {
+            if (current != null && current.epoch() >= 0) {
+                if (current.epoch() >= epoch) {
+                    return current; // a newer connection here: the takeover is stale
+                }
+                ended[0] = current;
+                return null;
+            }
+            // No connection here, or one whose claim is still under way: a claim that comes
+            // back below this epoch has lost.
+            takenOverEarly.merge(clientId, epoch, Math::max);
+            return current;
+        });
+        return ended[0] != null ? captureAndClose(ended[0])
+                : CompletableFuture.completedFuture(unconfirmedState(clientId, epoch));
+    }
+
+    /** Inside {@code local.compute(clientId)}: whether a takeover above {@code epoch} came first. */
+    private boolean supersededEarly(String clientId, long epoch) {
+        Long newer = takenOverEarly.get(clientId);
+        if (newer == null) {
+            return false;
         }
-        return CompletableFuture.completedFuture(unconfirmedState(clientId, epoch));
+        if (newer <= epoch) {
+            takenOverEarly.remove(clientId, newer);
+            return false;
+        }
+        return true;
     }
 
     private byte[] unconfirmedState(String clientId, long newEpoch) {
@@ -193,15 +226,22 @@ public final class SessionRegistry {
     private CompletableFuture<byte[]> captureAndClose(Session old) {
         CompletableFuture<byte[]> state = new CompletableFuture<>();
         old.execute(() -> {
-            if (old.closed()) {
-                state.complete(unconfirmedState(old.clientId(), old.epoch() + 1));
-                return;
+            try {
+                if (old.closed()) {
+                    state.complete(unconfirmedState(old.clientId(), old.epoch() + 1));
+                    return;
+                }
+                byte[] bytes = old.persistent() && old.resumed() ? old.capture(true).encode() : new byte[0];
+                old.markHandedOver();
+                old.close();
+                state.complete(bytes);
+            } catch (RuntimeException e) {
+                LOG.warn("Handing over the session of {} failed; the new connection resumes from the last saved state",
+                        old.clientId(), e);
+                state.complete(null);
+            } finally {
+                closeTakenOver(old);
             }
-            byte[] bytes = old.persistent() && old.resumed() ? old.capture(true).encode() : new byte[0];
-            old.markHandedOver();
-            old.close();
-            closeTakenOver(old);
-            state.complete(bytes);
         });
         return state;
     }
