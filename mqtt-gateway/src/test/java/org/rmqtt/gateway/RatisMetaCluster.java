@@ -39,10 +39,21 @@ final class RatisMetaCluster implements AutoCloseable {
 
     /** A client for one gateway, as a gateway process would have. */
     RatisMetaClient newClient() {
+        return newClient(Duration.ofSeconds(20));
+    }
+
+    RatisMetaClient newClient(Duration callTimeout) {
         RatisMetaClient client = RatisMetaClient.connect(RatisMetaClient.Config.of(peers)
-                .withCallTimeout(Duration.ofSeconds(20))).awaitView();
+                .withCallTimeout(callTimeout)).awaitView();
         clients.add(client);
         return client;
+    }
+
+    /** Stops {@code count} peers (the last ones started). */
+    void stopPeers(int count) {
+        for (int i = 0; i < count && !servers.isEmpty(); i++) {
+            servers.remove(servers.size() - 1).close();
+        }
     }
 
     private static int freePort() throws IOException {

@@ -60,6 +60,35 @@ class StandaloneMetaIT {
     }
 
     @Test
+    void aPersistentSessionSurvivesACleanRestartWithWhatWasPublishedBeforeIt() throws Exception {
+        int port = freePort();
+        String root = "restart" + System.nanoTime();
+        String clientId = "persist-" + root;
+        Runnable stop = StandaloneMain.start(config(port));
+        try {
+            try (MqttTestClient sub = new MqttTestClient(port, clientId, 10, false)) {
+                assertThat(sub.sessionPresent()).isFalse();
+                sub.subscribe(root + "/#", 1);
+            }
+            try (MqttTestClient pub = new MqttTestClient(port)) {
+                for (int i = 0; i < 10; i++) {
+                    pub.publish(root + "/t", "before-" + i, 1);
+                }
+            }
+        } finally {
+            stop.run();
+        }
+        stop = StandaloneMain.start(config(port));
+        try (MqttTestClient sub = new MqttTestClient(port, clientId, 10, false)) {
+            assertThat(sub.sessionPresent()).isTrue();
+            assertThat(sub.collect(root, 10, WAIT)).extracting(Received::payload)
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 10).mapToObj(i -> "before-" + i).toList());
+        } finally {
+            stop.run();
+        }
+    }
+
+    @Test
     void badMetaPeersStopStartUpNamingTheKey() {
         GatewayConfig bad = config(0).with(Map.of("meta.embedded", "false", "meta.peers", "not a peer list"));
         assertThatThrownBy(() -> StandaloneMain.start(bad)).isInstanceOf(ConfigException.class).hasMessageStartingWith("meta.peers:");
