@@ -35,9 +35,9 @@ public final class EmbeddedGateway implements AutoCloseable {
     public final InMemoryMessageStore store = new InMemoryMessageStore();
     /** The store as PublishService sees it, which records how publishes were grouped into writes. */
     public final RecordingMessageStore publishStore = new RecordingMessageStore(store);
-    public final InMemoryMetaClient meta = new InMemoryMetaClient();
-    public final SubscriptionIndex index = new SubscriptionIndex(NODE_ID, meta);
-    public final TopicEventDispatcher dispatcher = new TopicEventDispatcher(index);
+    public final InMemoryMetaClient meta;
+    public final SubscriptionIndex index;
+    public final TopicEventDispatcher dispatcher;
     public final SessionRegistry registry;
     /** Never started: the registry only uses it for calls to this node itself, which skip the network. */
     private final NotifyClient notifyClient;
@@ -49,6 +49,14 @@ public final class EmbeddedGateway implements AutoCloseable {
     }
 
     public EmbeddedGateway(int maxInflight, int pullBatch) {
+        this(maxInflight, pullBatch, new InMemoryMetaClient(), java.time.Duration.ofDays(7));
+    }
+
+    /** With {@code meta} (e.g. on a test clock) and persistent sessions kept for {@code sessionExpiry}. */
+    public EmbeddedGateway(int maxInflight, int pullBatch, InMemoryMetaClient meta, java.time.Duration sessionExpiry) {
+        this.meta = meta;
+        this.index = new SubscriptionIndex(NODE_ID, meta);
+        this.dispatcher = new TopicEventDispatcher(index);
         SessionRegistry[] self = new SessionRegistry[1];
         notifyClient = new NotifyClient(NOTIFY_ADDRESS, new NotifyHandler() {
             @Override
@@ -61,7 +69,7 @@ public final class EmbeddedGateway implements AutoCloseable {
                 return self[0].handOver(clientId, epoch);
             }
         });
-        registry = new SessionRegistry(NODE_ID, meta, notifyClient, java.time.Duration.ofDays(7));
+        registry = new SessionRegistry(NODE_ID, meta, notifyClient, sessionExpiry);
         self[0] = registry;
         SessionFactory sessions = new SessionFactory(store, index, meta, maxInflight, pullBatch);
         initializer = new MqttChannelInitializer(CONNECT_TIMEOUT_SECONDS, MAX_MESSAGE_SIZE,

@@ -10,8 +10,15 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.rmqtt.common.mapping.LmqNames;
@@ -19,6 +26,7 @@ import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.gateway.server.EmbeddedClient;
 import org.rmqtt.gateway.server.EmbeddedGateway;
 import org.rmqtt.gateway.server.Packets;
+import org.rmqtt.meta.InMemoryMetaClient;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.memory.InMemoryMessageStore;
 
@@ -54,7 +62,7 @@ class PersistentSessionTest {
     /** Everything sent after the CONNACK so far. */
     private List<MqttMessage> sinceConnAck(EmbeddedClient client) {
         client.runTasks();
-        List<MqttMessage> all = new java.util.ArrayList<>(behindConnAck);
+        List<MqttMessage> all = new ArrayList<>(behindConnAck);
         behindConnAck = List.of();
         all.addAll(client.received());
         return all;
@@ -217,6 +225,50 @@ class PersistentSessionTest {
         assertThat(again.session().filters()).containsExactly("u/6");
         announce(again, "u/6", store("u/6", 1, "after"));
         assertThat(publishes(again.received())).extracting(Packets::payload).containsExactly("after");
+    }
+
+    @Test
+    void anExpiredSessionIsGoneWithItsSubscriptionsAndItsFilterStopsBeingInUse() {
+        AtomicLong now = new AtomicLong(1_000_000);
+        Clock clock = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(now.get());
+            }
+        };
+        InMemoryMetaClient meta = new InMemoryMetaClient(clock, Duration.ofDays(365));
+        EmbeddedGateway expiring = new EmbeddedGateway(32, 32, meta, Duration.ofHours(1));
+        try {
+            EmbeddedClient client = expiring.connect();
+            client.send(Packets.connect("brief", false, 60));
+            client.received();
+            client.subscribe(1, "exp/+", MqttQoS.AT_LEAST_ONCE);
+            client.send(Packets.disconnect());
+            assertThat(meta.matchingWildcardFilters("exp/1")).containsExactly("exp/+");
+
+            now.addAndGet(Duration.ofMinutes(59).toMillis());
+            assertThat(meta.matchingWildcardFilters("exp/1")).as("kept while the expiry runs").containsExactly("exp/+");
+            now.addAndGet(Duration.ofMinutes(2).toMillis());
+
+            EmbeddedClient again = expiring.connect();
+            again.send(Packets.connect("brief", false, 60));
+            MqttConnAckMessage connAck = (MqttConnAckMessage) again.received().get(0);
+            assertThat(connAck.variableHeader().isSessionPresent()).isFalse();
+            assertThat(again.session().filters()).isEmpty();
+            assertThat(meta.matchingWildcardFilters("exp/1")).isEmpty();
+        } finally {
+            expiring.close();
+        }
     }
 
     @Test
