@@ -98,7 +98,8 @@ public final class Gateway implements AutoCloseable {
 
         registry = new SessionRegistry(nodeId, meta, notifyClient, config.sessionExpiry());
         MessageStore sharedReads = new CoalescingMessageStore(store, 64L << 20, Duration.ofSeconds(1));
-        SessionFactory sessions = new SessionFactory(sharedReads, index, meta, config.maxInflight(), config.pullBatch());
+        SessionFactory sessions = new SessionFactory(sharedReads, index, meta, registry, config.maxInflight(),
+                config.pullBatch());
 
         // A node restarting under its id first drops what meta still holds from its last life
         // (its claims: the persistent sessions it held resume from their last checkpoint).

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.rmqtt.common.mapping.LmqNames;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
 import org.rmqtt.meta.MetaClient;
@@ -54,6 +55,8 @@ public final class Session {
     private final int maxInflight;
     private final int pullBatch;
     private final int maxPending;
+    /** Told once each time a persistent session's state starts to differ from what was saved. */
+    private final Consumer<Session> onDirty;
 
     private final Map<String, Subscription> subscriptions = new HashMap<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
@@ -98,7 +101,7 @@ public final class Session {
     }
 
     public Session(String clientId, boolean persistent, Channel channel, MessageStore store, SubscriptionIndex index,
-                   MetaClient meta, int maxInflight, int pullBatch) {
+                   MetaClient meta, int maxInflight, int pullBatch, Consumer<Session> onDirty) {
         this.clientId = clientId;
         this.persistent = persistent;
         this.channel = channel;
@@ -109,6 +112,7 @@ public final class Session {
         this.maxInflight = maxInflight;
         this.pullBatch = pullBatch;
         this.maxPending = Math.max(2 * maxInflight, 2 * pullBatch);
+        this.onDirty = onDirty;
     }
 
     public String clientId() {
@@ -160,7 +164,12 @@ public final class Session {
 
     /** Something a checkpoint records changed (e.g. the QoS 2 ids of the inbound flow). */
     public void markDirty() {
-        dirty = true;
+        if (!dirty) {
+            dirty = true;
+            if (persistent) {
+                onDirty.accept(this);
+            }
+        }
     }
 
     /** True if the state changed since the last call; clears the mark. */
@@ -208,7 +217,7 @@ public final class Session {
                     removeSubscription(sub, false);
                     granted.complete(0x80);
                 } else {
-                    dirty = true;
+                    markDirty();
                     granted.complete(qos);
                 }
             }));
@@ -250,7 +259,7 @@ public final class Session {
         pending.removeIf(p -> p.subscription() == sub);
         index.remove(sub);
         if (forget && persistent) {
-            dirty = true;
+            markDirty();
             meta.removeSubscription(clientId, sub.filter()).exceptionally(e -> {
                 LOG.warn("Could not remove subscription {} of {} from meta: {}", sub.filter(), clientId, e.getMessage());
                 return null;
@@ -440,7 +449,7 @@ public final class Session {
                         cursor.nextOffset, sub.lmq(), cursor.broker, clientId, batch.nextOffset());
                 cursor.nextOffset = batch.nextOffset();
                 cursor.knownEnd = Math.max(cursor.knownEnd, cursor.nextOffset);
-                dirty = true;
+                markDirty();
                 maybePull(sub, cursor);
             }
         }
@@ -481,7 +490,7 @@ public final class Session {
             wrote = true;
         }
         if (wrote) {
-            dirty = true;
+            markDirty();
             channel.flush();
         }
         if (pending.size() < maxPending / 2 && !stalled.isEmpty()) {
@@ -523,7 +532,7 @@ public final class Session {
         Inflight f = inflight.get(packetId);
         if (f != null && f.stage == Stage.AWAIT_PUBACK) {
             inflight.remove(packetId);
-            dirty = true;
+            markDirty();
             drain();
         } else {
             LOG.debug("PUBACK {} from {} matches no QoS 1 message in flight", packetId, clientId);
@@ -535,7 +544,7 @@ public final class Session {
         if (f != null && f.stage == Stage.AWAIT_PUBREC) {
             f.stage = Stage.AWAIT_PUBCOMP;
             f.message = null;
-            dirty = true;
+            markDirty();
         } else if (f == null) {
             LOG.debug("PUBREC {} from {} matches no QoS 2 message in flight", packetId, clientId);
         }
@@ -547,7 +556,7 @@ public final class Session {
         Inflight f = inflight.get(packetId);
         if (f != null && f.stage == Stage.AWAIT_PUBCOMP) {
             inflight.remove(packetId);
-            dirty = true;
+            markDirty();
             drain();
         }
     }

@@ -12,8 +12,11 @@ public final class SessionFactory {
     private final MetaClient meta;
     private final int maxInflight;
     private final int pullBatch;
+    private final SessionRegistry registry;
 
-    public SessionFactory(MessageStore store, SubscriptionIndex index, MetaClient meta, int maxInflight, int pullBatch) {
+    public SessionFactory(MessageStore store, SubscriptionIndex index, MetaClient meta, SessionRegistry registry,
+                          int maxInflight, int pullBatch) {
+        this.registry = registry;
         this.store = store;
         this.index = index;
         this.meta = meta;
@@ -22,6 +25,6 @@ public final class SessionFactory {
     }
 
     public Session create(String clientId, boolean persistent, Channel channel) {
-        return new Session(clientId, persistent, channel, store, index, meta, maxInflight, pullBatch);
+        return new Session(clientId, persistent, channel, store, index, meta, maxInflight, pullBatch, registry::changed);
     }
 }

@@ -3,6 +3,7 @@ package org.rmqtt.gateway.session;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,6 +52,8 @@ public final class SessionRegistry {
     /** Final states of ended persistent sessions not yet confirmed by meta. */
     private final Cache<String, Saved> unconfirmed = CacheBuilder.newBuilder().expireAfterWrite(1, TimeUnit.MINUTES).build();
     private final Set<CompletableFuture<?>> writes = ConcurrentHashMap.newKeySet();
+    /** Persistent sessions whose state changed since their last checkpoint. */
+    private final Set<Session> changed = ConcurrentHashMap.newKeySet();
     /**
      * Takeovers that arrived before the connection they end had its own claim back (clientId →
      * the newer epoch). Read and written only inside {@code local.compute} of the clientId, so a
@@ -285,14 +288,25 @@ public final class SessionRegistry {
         });
     }
 
+    /** A persistent session's state changed since it was last saved. */
+    void changed(Session session) {
+        changed.add(session);
+    }
+
     /** Saves the changed state of each connected persistent session, so a crash loses little. */
     public void checkpoint() {
-        for (Session session : local.values()) {
-            if (!session.persistent()) {
-                continue;
-            }
+        for (Iterator<Session> it = changed.iterator(); it.hasNext(); ) {
+            Session session = it.next();
+            it.remove();
             session.execute(() -> {
-                if (session.closed() || !session.resumed() || session.epoch() < 0 || !session.takeDirty()) {
+                if (session.closed()) {
+                    return;
+                }
+                if (!session.resumed() || session.epoch() < 0) {
+                    changed.add(session); // not started yet: next time
+                    return;
+                }
+                if (!session.takeDirty()) {
                     return;
                 }
                 byte[] state = session.capture(false).encode();

@@ -71,7 +71,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         });
         registry = new SessionRegistry(NODE_ID, meta, notifyClient, sessionExpiry);
         self[0] = registry;
-        SessionFactory sessions = new SessionFactory(store, index, meta, maxInflight, pullBatch);
+        SessionFactory sessions = new SessionFactory(store, index, meta, registry, maxInflight, pullBatch);
         initializer = new MqttChannelInitializer(CONNECT_TIMEOUT_SECONDS, MAX_MESSAGE_SIZE,
                 new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(publishStore, meta)));
     }

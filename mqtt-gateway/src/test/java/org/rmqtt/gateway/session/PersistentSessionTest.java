@@ -272,6 +272,32 @@ class PersistentSessionTest {
     }
 
     @Test
+    void aCheckpointSavesWhatChangedWhileConnectedAndNothingWhenNothingDid() {
+        EmbeddedClient client = connect("p7", false, false);
+        client.subscribe(1, "ck/1", MqttQoS.AT_LEAST_ONCE);
+        long first = store("ck/1", 1, "a");
+        store("ck/1", 1, "b");
+        announce(client, "ck/1", first + 1);
+        List<MqttPublishMessage> sent = publishes(client.received());
+        client.send(Packets.ack(MqttMessageType.PUBACK, sent.get(0).variableHeader().packetId()));
+
+        gateway.registry.checkpoint();
+        client.runTasks();
+
+        SessionState saved = SessionState.decode(gateway.meta.session("p7").join().orElseThrow().state());
+        assertThat(saved.complete()).isFalse();
+        assertThat(saved.positions()).containsExactly(new SessionState.Position("ck/1", BROKER, first + 2));
+        assertThat(saved.unacked()).extracting(SessionState.Unacked::offset).containsExactly(first + 1);
+
+        // Nothing changed since: the next checkpoint writes nothing (the state stays as saved).
+        long epoch = client.session().epoch();
+        assertThat(gateway.meta.saveSession("p7", EmbeddedGateway.NODE_ID, epoch, new byte[0], false).join()).isTrue();
+        gateway.registry.checkpoint();
+        client.runTasks();
+        assertThat(gateway.meta.session("p7").join().orElseThrow().state()).isEmpty();
+    }
+
+    @Test
     void aClientThatNeverAcknowledgesStopsAtItsWindow() {
         EmbeddedGateway small = new EmbeddedGateway(4, 4);
         try {
