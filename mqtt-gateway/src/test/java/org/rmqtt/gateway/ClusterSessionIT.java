@@ -93,6 +93,31 @@ class ClusterSessionIT {
     }
 
     @Test
+    void aLiveSessionTakenOverFromTheOtherGatewayBringsItsUnacknowledgedMessages() throws Exception {
+        String topic = "handover-" + System.nanoTime() + "/t";
+        String clientId = "mover-" + System.nanoTime();
+        try (MqttTestClient onA = new MqttTestClient(a.mqttPort(), clientId, 100, false);
+             MqttTestClient pub = new MqttTestClient(b.mqttPort())) {
+            onA.paho().setManualAcks(true); // receives, never acknowledges
+            onA.subscribe(topic, 1);
+            for (int i = 0; i < 3; i++) {
+                pub.publish(topic, "unacked-" + i, 1);
+            }
+            assertThat(onA.collect(topic, 3, WAIT)).extracting(Received::payload)
+                    .containsExactly("unacked-0", "unacked-1", "unacked-2");
+
+            // The same client connects to B while its connection to A is still open.
+            try (MqttTestClient onB = new MqttTestClient(b.mqttPort(), clientId, 100, false)) {
+                assertThat(onB.sessionPresent()).isTrue();
+                await().atMost(WAIT).until(() -> !onA.isConnected());
+                List<Received> again = onB.collect(topic, 3, WAIT);
+                assertThat(again).extracting(Received::payload).containsExactly("unacked-0", "unacked-1", "unacked-2");
+                assertThat(again).allSatisfy(r -> assertThat(r.duplicate()).isTrue());
+            }
+        }
+    }
+
+    @Test
     void aClientIdConnectingToBothGatewaysAtOnceEndsWithExactlyOneConnection() throws Exception {
         for (int round = 0; round < 50; round++) {
             String clientId = "race-" + round + "-" + System.nanoTime();

@@ -318,7 +318,14 @@ public final class Session {
             subscriptions.put(s.filter(), sub);
             state.positions().stream().filter(p -> p.filter().equals(s.filter()))
                     .forEach(p -> addCursor(sub, p.broker(), p.offset()));
-            steps.add(index.add(sub).thenCompose(v -> store.maxOffsets(sub.lmq()))
+            // Events for the filter first, then the LMQ ends: nothing stored in between goes unannounced.
+            steps.add(index.add(sub).handle((v, error) -> {
+                if (error != null) {
+                    LOG.warn("Resuming subscription {} of {}: meta did not take the filter ({}); it is read on reconnect",
+                            s.filter(), clientId, error.getMessage());
+                }
+                return null;
+            }).thenCompose(v -> store.maxOffsets(sub.lmq()))
                     .whenComplete((ends, error) -> execute(() -> onEnds(sub, ends, error, state.complete()))));
         }
         inflight.forEach((id, f) -> {
