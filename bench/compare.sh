@@ -126,9 +126,13 @@ FD_LIMIT=$(ulimit -n)
 # ---------------------------------------------------------------- the scenarios
 # name|what it shows|mqtt-bench arguments. The same list for every server, in this order: conn
 # first, on the freshly started server, so its memory baseline holds no state of earlier scenarios;
-# then an unrecorded warm-up (JIT-compiled servers are not measured cold); then the message runs.
+# then the other connect scenarios; then an unrecorded warm-up (JIT-compiled servers are not
+# measured cold); then the message runs. Each conn scenario ends by closing all its clients at once
+# and timing 10 new clients' CONNECT to CONNACK, one every 100 ms from the close on.
 SCENARIOS=(
-  "conn|$CONNECTIONS idle connections at 1,000/s, held 15 s|conn --connections $CONNECTIONS --connect-rate 1000 --connect-timeout 60s --hold 15s"
+  "conn|$CONNECTIONS idle connections at 1,000/s, held 15 s, then dropped at once (no DISCONNECT)|conn --connections $CONNECTIONS --connect-rate 1000 --connect-timeout 60s --hold 15s --close drop --probes 10"
+  "conn-max|$CONNECTIONS clean-session connects as fast as accepted (2,000 handshakes in flight)|conn --connections $CONNECTIONS --connect-rate 100000 --connect-timeout 60s --hold 5s --probes 10"
+  "conn-persistent|$CONNECTIONS persistent-session (CleanSession=0) connects as fast as accepted|conn --connections $CONNECTIONS --persistent --connect-rate 100000 --connect-timeout 60s --hold 5s --close drop --probes 10"
   "warmup|not reported: warms the server up|pubsub --qos 1 -P 2 -S 2 -T 2 --rate max --payload 64 --warmup 0s --duration 20s"
   "pubsub-qos1-max|QoS 1, 1 -> 1, as fast as delivered end to end|pubsub --qos 1 -P 1 -S 1 --rate max --payload 64 --warmup $WARMUP --duration $DURATION"
   "pubsub-qos1-1k|QoS 1, 1 -> 1 at 1,000 msg/s: latency|pubsub --qos 1 -P 1 -S 1 --rate 1000 --payload 64 --warmup $WARMUP --duration $DURATION"
@@ -166,9 +170,9 @@ err = open(sys.argv[2], errors="replace").read().strip().splitlines()
 json.dump({"error": " ".join(err[-4:]) or "no output"}, open(sys.argv[1], "w"))
 PY
     fi
-    if [ "$name" = conn ] || [ "$name" = fanout-qos1 ]; then
-      wait_recovered "$server" "$port" "$name"
-    fi
+    case $name in
+      conn*|fanout-qos1) wait_recovered "$server" "$port" "$name" ;;
+    esac
     if [ "$PROFILE" = 1 ] && [ "$name" = pubsub-qos1-max ] && [ -n "$(jcmd "$pid" JFR.check 2>/dev/null | grep -o compare)" ]; then
       jcmd "$pid" JFR.stop name=compare >/dev/null 2>&1 || true
       [ -f "$WORK/$server.jfr" ] && python3 "$ROOT/bench/jfr_top.py" "$WORK/$server.jfr" > "$RESULTS/$server--profile.txt" || true

@@ -99,6 +99,14 @@ def per_conn(doc, key):
     return None if value is None else value / 1024.0
 
 
+def new_client_max(doc):
+    """The slowest CONNACK of the new clients timed after the close; how many failed, if any did."""
+    probe = doc["new_clients_after_close"]
+    if probe["failed"]:
+        return "%s of %s failed" % (fmt(probe["failed"]), fmt(probe["count"]))
+    return probe["max_ms"]
+
+
 METRICS = [
     Metric("QoS 1, 1→1, max rate: delivered msg/s", "pubsub-qos1-max", lambda d: d["received_per_s"], "", True),
     Metric("QoS 1, 1→1, max rate: lost", "pubsub-qos1-max", lost, "", False),
@@ -113,6 +121,12 @@ METRICS = [
     Metric("conn: connections held", "conn", lambda d: d["open_after_hold"], "", True),
     Metric("conn: connects/s", "conn", lambda d: d["connects_per_s"], "", True),
     Metric("conn: connect p99", "conn", lambda d: d["connect_latency"]["p99_ms"], " ms", False),
+    Metric("conn: connect p50", "conn", lambda d: d["connect_latency"]["p50_ms"], " ms", False),
+    Metric("conn: server cores while connecting", "conn", lambda d: d["server_cores_connecting"], "", False),
+    Metric("conn: slowest of 10 new clients right after all were dropped", "conn", new_client_max, " ms", False),
+    Metric("conn-max (clean sessions, max rate): connects/s", "conn-max", lambda d: d["connects_per_s"], "", True),
+    Metric("conn-persistent (CleanSession=0, max rate): connects/s", "conn-persistent", lambda d: d["connects_per_s"], "", True),
+    Metric("conn-persistent: refused or failed", "conn-persistent", lambda d: d["failed"], "", False),
     Metric("conn: server RSS per connection", "conn", lambda d: per_conn(d, "server_rss_per_connection_bytes"), " KB", False),
     Metric("conn: server heap per connection", "conn", lambda d: per_conn(d, "server_heap_per_connection_bytes"), " KB", False),
     Metric("after conn: until a new client connects (≈1 s is the probe itself)", "recovery-conn",
@@ -171,6 +185,24 @@ def targets(results):
     rows.append(("fan-out 1 → 10,000 subscribers, no loss at QoS 1",
                  "pending: gateway not measured" if lost is None else "%s (%s subscribers, %s lost or unconfirmed)"
                  % ("met" if lost == 0 and subs >= 10000 else "NOT met", fmt(subs), fmt(lost))))
+    clean = get("conn-max", lambda d: d["connects_per_s"])
+    mq = results.get(("mosquitto", "conn-max"), {}).get("connects_per_s")
+    rows.append(("clean-session connects/s ≥ Mosquitto's (max rate, same run)",
+                 "pending: gateway not measured" if clean is None else "%s (gateway %s, Mosquitto %s)"
+                 % ("met" if mq is None or clean >= mq else "NOT met", fmt(clean), fmt(mq))))
+    p99 = get("conn", lambda d: d["connect_latency"]["p99_ms"])
+    rows.append(("connect p99 < 100 ms at 1,000 connects/s offered",
+                 "pending: gateway not measured" if p99 is None else "%s (p99 %s ms)"
+                 % ("met" if p99 < 100 else "NOT met", fmt(p99))))
+    probe = get("conn", new_client_max)
+    rows.append(("new client connects < 1 s after 10,000 dropped at once",
+                 "pending: gateway not measured" if probe is None else "%s (slowest of 10: %s)"
+                 % ("met" if isinstance(probe, (int, float)) and probe < 1000 else "NOT met", fmt(probe, " ms"))))
+    persistent = get("conn-persistent", lambda d: (d["connects_per_s"], d["failed"]))
+    rows.append(("persistent-session connects ≥ 2,000/s",
+                 "pending: gateway not measured" if persistent is None else "%s (%s/s, %s refused or failed)"
+                 % ("met" if persistent[0] >= 2000 and persistent[1] == 0 else "NOT met", fmt(persistent[0]),
+                    fmt(persistent[1]))))
     return rows
 
 

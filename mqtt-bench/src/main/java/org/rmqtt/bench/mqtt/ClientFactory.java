@@ -5,7 +5,7 @@ import org.rmqtt.bench.cli.ConnectionOptions;
 import org.rmqtt.bench.env.Preflight;
 
 /**
- * Builds the MQTT connections of a run: clean sessions, no automatic reconnect (a dropped
+ * Builds the MQTT connections of a run: clean sessions unless asked otherwise, no automatic reconnect (a dropped
  * connection must show up as a failure, not be papered over), and connections spread over
  * 127.0.0.x source addresses when there are more than one address has ephemeral ports for.
  * Closing it stops the I/O threads.
@@ -30,10 +30,15 @@ public final class ClientFactory implements AutoCloseable {
         this.transport = new MqttTransport(options.ioThreads, (int) options.connectTimeout.toMillis());
     }
 
-    /** A connection, not yet connected; its client id is &lt;prefix&gt;-&lt;run&gt;-&lt;role&gt;&lt;index&gt;. */
+    /** A clean-session connection, not yet connected; its client id is &lt;prefix&gt;-&lt;run&gt;-&lt;role&gt;&lt;index&gt;. */
     public MqttConnection create(String role, int index) {
+        return create(role, index, true);
+    }
+
+    /** As {@link #create(String, int)}, with CleanSession=0 in the CONNECT when {@code cleanSession} is false. */
+    public MqttConnection create(String role, int index, boolean cleanSession) {
         InetSocketAddress local = loopbackSources > 1 ? new InetSocketAddress("127.0.0." + (1 + index % loopbackSources), 0) : null;
-        return new MqttConnection(transport, idPrefix + "-" + role + index, server, local, keepAliveSeconds());
+        return new MqttConnection(transport, idPrefix + "-" + role + index, server, local, keepAliveSeconds(), cleanSession);
     }
 
     public int keepAliveSeconds() {

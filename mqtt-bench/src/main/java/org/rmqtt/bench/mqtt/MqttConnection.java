@@ -30,8 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A minimal MQTT 3.1.1 client connection on Netty's codec: just what a benchmark needs (clean
- * session CONNECT, SUBSCRIBE, PUBLISH at QoS 0/1/2 both ways, keep-alive, DISCONNECT), with no
+ * A minimal MQTT 3.1.1 client connection on Netty's codec: just what a benchmark needs (CONNECT
+ * with a clean or a persistent session, SUBSCRIBE, PUBLISH at QoS 0/1/2 both ways, keep-alive, DISCONNECT), with no
  * per-message thread hop, so the load generator costs a fraction of the server it measures.
  *
  * <p>Threading: {@link #publish} may be called from any thread; everything else about the
@@ -47,6 +47,7 @@ public final class MqttConnection {
     private final InetSocketAddress server;
     private final InetSocketAddress local;
     private final int keepAliveSeconds;
+    private final boolean cleanSession;
     private final AtomicInteger nextPacketId = new AtomicInteger();
     /**
      * Outgoing QoS 1/2 publishes and SUBSCRIBEs awaiting their final ack, by packet id. A map, not
@@ -60,12 +61,13 @@ public final class MqttConnection {
     private volatile Channel channel;
 
     MqttConnection(MqttTransport transport, String clientId, InetSocketAddress server, InetSocketAddress local,
-                   int keepAliveSeconds) {
+                   int keepAliveSeconds, boolean cleanSession) {
         this.transport = transport;
         this.clientId = clientId;
         this.server = server;
         this.local = local;
         this.keepAliveSeconds = keepAliveSeconds;
+        this.cleanSession = cleanSession;
     }
 
     int keepAliveSeconds() {
@@ -93,7 +95,7 @@ public final class MqttConnection {
             f.channel().writeAndFlush(MqttMessageBuilders.connect()
                 .protocolVersion(MqttVersion.MQTT_3_1_1)
                 .clientId(clientId)
-                .cleanSession(true)
+                .cleanSession(cleanSession)
                 .keepAlive(keepAliveSeconds)
                 .build());
         });
@@ -162,6 +164,21 @@ public final class MqttConnection {
         } else {
             ch.close();
         }
+        return closed;
+    }
+
+    /**
+     * Closes the socket without a DISCONNECT, as a network failure or a killed client would; the
+     * server sees the connection lost. Completes when the channel is closed.
+     */
+    public CompletableFuture<Void> drop() {
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        Channel ch = channel;
+        if (ch == null) {
+            closed.complete(null);
+            return closed;
+        }
+        ch.close().addListener(f -> closed.complete(null));
         return closed;
     }
 

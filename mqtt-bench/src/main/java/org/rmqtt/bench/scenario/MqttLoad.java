@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.rmqtt.bench.BenchException;
 import org.rmqtt.bench.cli.ConnectionOptions;
@@ -170,10 +171,20 @@ public final class MqttLoad {
         }
     }
 
+    /** DISCONNECT and close every client, all at once; waits up to 10 s for the closes. */
     static void disconnectAll(List<MqttConnection> clients) {
+        closeAll(clients, MqttConnection::disconnect);
+    }
+
+    /** Close every client's socket without a DISCONNECT, all at once; waits up to 10 s for the closes. */
+    static void dropAll(List<MqttConnection> clients) {
+        closeAll(clients, MqttConnection::drop);
+    }
+
+    private static void closeAll(List<MqttConnection> clients, Function<MqttConnection, CompletableFuture<Void>> close) {
         List<CompletableFuture<Void>> futures = new ArrayList<>(clients.size());
         for (MqttConnection client : clients) {
-            futures.add(client.disconnect().exceptionally(e -> null));
+            futures.add(close.apply(client).exceptionally(e -> null));
         }
         try {
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))

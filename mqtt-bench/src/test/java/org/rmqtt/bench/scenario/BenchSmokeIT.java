@@ -122,6 +122,19 @@ class BenchSmokeIT {
     }
 
     @Test
+    void connWithPersistentSessionsDroppedAtOnceThenNewClientsConnect() throws Exception {
+        ConnCommand conn = parse(new ConnCommand(), common("--connections", "100", "--connect-rate", "200", "--hold", "1s",
+            "--persistent", "--close", "drop", "--probes", "3", "--probe-interval", "50ms"));
+
+        ConnCommand.ConnResult result = conn.run();
+
+        assertThat(result.connected()).as(result.summary()).isEqualTo(100);
+        assertThat(result.closedCount()).isEqualTo(100);
+        assertThat(result.probe().connected()).as(result.summary()).isEqualTo(3);
+        assertThat(result.toJson().get("parameters")).asString().contains("clean_session=false", "close=drop");
+    }
+
+    @Test
     void backendBothWaysAtQos1LosesNothing() throws Exception {
         Assumptions.assumeTrue(System.getProperty("bench.smoke.namesrv") != null, "no name server to reach");
         BackendCommand backend = parse(new BackendCommand(), common(
