@@ -36,7 +36,8 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
 
     /** One line per interval while meta refuses connects, not one per client. */
     private static final ThrottledWarning UNAVAILABLE = new ThrottledWarning(LOG,
-            "Refused {} persistent-session CONNECT(s) with 0x03 (server unavailable) in the last {} s, e.g. {}: {}", 10);
+            "Refused {} persistent-session CONNECT(s) with 0x03 (server unavailable) since the last such line"
+                    + " (at most one per {} s), e.g. {}: {}", 10);
 
     private final SessionRegistry registry;
     private final SessionFactory sessions;

@@ -5,7 +5,7 @@ import org.slf4j.Logger;
 
 /**
  * A WARN that would repeat for every client while a dependency is down (thousands a second) is
- * logged at most once per interval, with how many it stands for.
+ * logged at most once per interval, with how many occurrences it stands for since the last line.
  */
 final class ThrottledWarning {
     private final Logger log;

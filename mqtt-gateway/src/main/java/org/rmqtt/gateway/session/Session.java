@@ -312,12 +312,13 @@ public final class Session {
             Stage stage = u.released() ? Stage.AWAIT_PUBCOMP : u.qos() == 1 ? Stage.AWAIT_PUBACK : Stage.AWAIT_PUBREC;
             inflight.put(u.packetId(), new Inflight(u.filter(), u.broker(), u.offset(), u.qos(), stage));
         }
+        Map<String, List<SessionState.Position>> positions = new HashMap<>();
+        state.positions().forEach(p -> positions.computeIfAbsent(p.filter(), f -> new ArrayList<>()).add(p));
         List<CompletableFuture<?>> steps = new ArrayList<>();
         for (org.rmqtt.meta.Subscription s : kept) {
             Subscription sub = new Subscription(this, s.filter(), s.qos());
             subscriptions.put(s.filter(), sub);
-            state.positions().stream().filter(p -> p.filter().equals(s.filter()))
-                    .forEach(p -> addCursor(sub, p.broker(), p.offset()));
+            positions.getOrDefault(s.filter(), List.of()).forEach(p -> addCursor(sub, p.broker(), p.offset()));
             // Events for the filter first, then the LMQ ends: nothing stored in between goes unannounced.
             steps.add(index.add(sub).handle((v, error) -> {
                 if (error != null) {
