@@ -214,7 +214,8 @@ public final class MetaStore implements AutoCloseable {
         long applied = appliedIndex;
         List<ViewChange> entries = new ArrayList<>();
         byte[] last = null;
-        try (RocksIterator it = db.newIterator()) {
+        try (Bounded bounded = new Bounded(db, new byte[] {Keys.VIEW_END})) {
+            RocksIterator it = bounded.iterator;
             if (cursor == null) {
                 it.seek(Keys.prefix(Keys.NODE));
             } else {
@@ -300,8 +301,10 @@ public final class MetaStore implements AutoCloseable {
 
     /** True if an unowned persistent session's expiry time is at or before {@code nowMillis}: one seek. */
     public boolean hasExpiredSessions(long nowMillis) {
-        try (RocksIterator it = db.newIterator()) {
-            it.seek(Keys.prefix(Keys.SESSION_EXPIRY));
+        byte[] prefix = Keys.prefix(Keys.SESSION_EXPIRY);
+        try (Bounded bounded = Bounded.prefix(db, prefix)) {
+            RocksIterator it = bounded.iterator;
+            it.seek(prefix);
             return it.isValid() && it.key()[0] == Keys.SESSION_EXPIRY && Keys.expiryTime(it.key()) <= nowMillis;
         }
     }
@@ -319,7 +322,8 @@ public final class MetaStore implements AutoCloseable {
     }
 
     private void scan(byte[] prefix, Visitor visitor) {
-        try (RocksIterator it = db.newIterator()) {
+        try (Bounded bounded = Bounded.prefix(db, prefix)) {
+            RocksIterator it = bounded.iterator;
             for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
                 visitor.visit(it.key(), it.value());
             }

@@ -60,7 +60,7 @@ final class Transaction {
     /** The keys with {@code prefix}, as seen through the batch, collected first so the caller may write. */
     List<byte[][]> scan(byte[] prefix) {
         List<byte[][]> result = new ArrayList<>();
-        try (RocksIterator base = db.newIterator(); RocksIterator it = batch.newIteratorWithBase(base)) {
+        try (Bounded base = Bounded.prefix(db, prefix); RocksIterator it = batch.newIteratorWithBase(base.iterator)) {
             for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
                 result.add(new byte[][] {it.key(), it.value()});
             }
@@ -71,7 +71,7 @@ final class Transaction {
     /** Up to {@code limit} keys from {@code from} (inclusive) to {@code to} (exclusive), as seen through the batch. */
     List<byte[][]> range(byte[] from, byte[] to, int limit) {
         List<byte[][]> result = new ArrayList<>();
-        try (RocksIterator base = db.newIterator(); RocksIterator it = batch.newIteratorWithBase(base)) {
+        try (Bounded base = new Bounded(db, to); RocksIterator it = batch.newIteratorWithBase(base.iterator)) {
             for (it.seek(from); it.isValid() && result.size() < limit && Arrays.compareUnsigned(it.key(), to) < 0;
                     it.next()) {
                 result.add(new byte[][] {it.key(), it.value()});
