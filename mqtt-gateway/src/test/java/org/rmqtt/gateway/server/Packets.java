@@ -1,5 +1,7 @@
 package org.rmqtt.gateway.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
@@ -14,6 +16,7 @@ import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /** MQTT 3.1.1 packets a client sends. */
 public final class Packets {
@@ -64,6 +67,12 @@ public final class Packets {
 
     public static MqttMessage disconnect() {
         return new MqttMessage(new MqttFixedHeader(MqttMessageType.DISCONNECT, false, MqttQoS.AT_MOST_ONCE, false, 0));
+    }
+
+    /** {@code messages}, which must all be PUBLISH packets. */
+    public static List<MqttPublishMessage> publishes(List<MqttMessage> messages) {
+        assertThat(messages).allSatisfy(m -> assertThat(m.fixedHeader().messageType()).isEqualTo(MqttMessageType.PUBLISH));
+        return messages.stream().map(MqttPublishMessage.class::cast).toList();
     }
 
     public static String payload(MqttPublishMessage m) {

@@ -10,15 +10,10 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.rmqtt.common.mapping.LmqNames;
@@ -27,6 +22,7 @@ import org.rmqtt.gateway.server.EmbeddedClient;
 import org.rmqtt.gateway.server.EmbeddedGateway;
 import org.rmqtt.gateway.server.Packets;
 import org.rmqtt.meta.InMemoryMetaClient;
+import org.rmqtt.meta.ManualClock;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.memory.InMemoryMessageStore;
 
@@ -86,11 +82,6 @@ class PersistentSessionTest {
         client.runTasks();
     }
 
-    private static List<MqttPublishMessage> publishes(List<MqttMessage> messages) {
-        assertThat(messages).allSatisfy(m -> assertThat(m.fixedHeader().messageType()).isEqualTo(MqttMessageType.PUBLISH));
-        return messages.stream().map(MqttPublishMessage.class::cast).toList();
-    }
-
     private static int packetId(MqttMessage m) {
         return ((MqttMessageIdVariableHeader) m.variableHeader()).messageId();
     }
@@ -119,7 +110,7 @@ class PersistentSessionTest {
 
         EmbeddedClient again = connect("p1", false, true);
 
-        List<MqttPublishMessage> got = publishes(sinceConnAck(again));
+        List<MqttPublishMessage> got = Packets.publishes(sinceConnAck(again));
         assertThat(got).extracting(Packets::payload).containsExactly("away0", "away1", "away2", "away3", "away4");
         assertThat(got).allSatisfy(p -> assertThat(p.fixedHeader().isDup()).isFalse());
         assertThat(again.session().filters()).containsExactly("p/+");
@@ -132,7 +123,7 @@ class PersistentSessionTest {
         long offset = store("q/1", 1, "m0");
         store("q/1", 1, "m1");
         announce(first, "q/1", offset + 1);
-        List<MqttPublishMessage> sent = publishes(first.received());
+        List<MqttPublishMessage> sent = Packets.publishes(first.received());
         assertThat(sent).extracting(Packets::payload).containsExactly("m0", "m1");
         first.send(Packets.ack(MqttMessageType.PUBACK, sent.get(0).variableHeader().packetId()));
         disconnect(first);
@@ -140,7 +131,7 @@ class PersistentSessionTest {
 
         EmbeddedClient again = connect("p2", false, true);
 
-        List<MqttPublishMessage> got = publishes(sinceConnAck(again));
+        List<MqttPublishMessage> got = Packets.publishes(sinceConnAck(again));
         assertThat(got).extracting(Packets::payload).containsExactly("m1", "m2");
         assertThat(got.get(0).fixedHeader().isDup()).isTrue();
         assertThat(got.get(0).variableHeader().packetId()).isEqualTo(sent.get(1).variableHeader().packetId());
@@ -153,7 +144,7 @@ class PersistentSessionTest {
         EmbeddedClient first = connect("p3", false, false);
         first.subscribe(1, "x/2", MqttQoS.EXACTLY_ONCE);
         announce(first, "x/2", store("x/2", 2, "once"));
-        MqttPublishMessage publish = publishes(first.received()).get(0);
+        MqttPublishMessage publish = Packets.publishes(first.received()).get(0);
         int id = publish.variableHeader().packetId();
         first.send(Packets.ack(MqttMessageType.PUBREC, id));
         assertThat(packetId(first.receivedOne(MqttMessageType.PUBREL))).isEqualTo(id);
@@ -196,7 +187,7 @@ class PersistentSessionTest {
         EmbeddedClient first = connect("p5", false, false);
         first.subscribe(1, "t/5", MqttQoS.AT_LEAST_ONCE);
         announce(first, "t/5", store("t/5", 1, "held"));
-        int id = publishes(first.received()).get(0).variableHeader().packetId();
+        int id = Packets.publishes(first.received()).get(0).variableHeader().packetId();
 
         EmbeddedClient second = gateway.connect();
         second.send(Packets.connect("p5", false, 60));
@@ -205,7 +196,7 @@ class PersistentSessionTest {
         expectConnAck(second.received(), true);
 
         assertThat(first.isOpen()).isFalse();
-        List<MqttPublishMessage> got = publishes(sinceConnAck(second));
+        List<MqttPublishMessage> got = Packets.publishes(sinceConnAck(second));
         assertThat(got).extracting(Packets::payload).containsExactly("held");
         assertThat(got.get(0).fixedHeader().isDup()).isTrue();
         assertThat(got.get(0).variableHeader().packetId()).isEqualTo(id);
@@ -224,28 +215,12 @@ class PersistentSessionTest {
         assertThat(sinceConnAck(again)).isEmpty();
         assertThat(again.session().filters()).containsExactly("u/6");
         announce(again, "u/6", store("u/6", 1, "after"));
-        assertThat(publishes(again.received())).extracting(Packets::payload).containsExactly("after");
+        assertThat(Packets.publishes(again.received())).extracting(Packets::payload).containsExactly("after");
     }
 
     @Test
     void anExpiredSessionIsGoneWithItsSubscriptionsAndItsFilterStopsBeingInUse() {
-        AtomicLong now = new AtomicLong(1_000_000);
-        Clock clock = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(now.get());
-            }
-        };
+        ManualClock clock = new ManualClock();
         InMemoryMetaClient meta = new InMemoryMetaClient(clock, Duration.ofDays(365));
         EmbeddedGateway expiring = new EmbeddedGateway(32, 32, meta, Duration.ofHours(1));
         try {
@@ -256,9 +231,9 @@ class PersistentSessionTest {
             client.send(Packets.disconnect());
             assertThat(meta.matchingWildcardFilters("exp/1")).containsExactly("exp/+");
 
-            now.addAndGet(Duration.ofMinutes(59).toMillis());
+            clock.advance(Duration.ofMinutes(59));
             assertThat(meta.matchingWildcardFilters("exp/1")).as("kept while the expiry runs").containsExactly("exp/+");
-            now.addAndGet(Duration.ofMinutes(2).toMillis());
+            clock.advance(Duration.ofMinutes(2));
 
             EmbeddedClient again = expiring.connect();
             again.send(Packets.connect("brief", false, 60));
@@ -278,7 +253,7 @@ class PersistentSessionTest {
         long first = store("ck/1", 1, "a");
         store("ck/1", 1, "b");
         announce(client, "ck/1", first + 1);
-        List<MqttPublishMessage> sent = publishes(client.received());
+        List<MqttPublishMessage> sent = Packets.publishes(client.received());
         client.send(Packets.ack(MqttMessageType.PUBACK, sent.get(0).variableHeader().packetId()));
 
         gateway.registry.checkpoint();

@@ -60,11 +60,6 @@ class SessionDeliveryTest {
         client.runTasks();
     }
 
-    private static List<MqttPublishMessage> publishes(List<MqttMessage> messages) {
-        assertThat(messages).allSatisfy(m -> assertThat(m.fixedHeader().messageType()).isEqualTo(MqttMessageType.PUBLISH));
-        return messages.stream().map(MqttPublishMessage.class::cast).toList();
-    }
-
     private static List<String> payloads(List<MqttPublishMessage> messages) {
         return messages.stream().map(Packets::payload).toList();
     }
@@ -83,7 +78,7 @@ class SessionDeliveryTest {
 
         announce(client, "d/1", last);
 
-        List<MqttPublishMessage> got = publishes(client.received());
+        List<MqttPublishMessage> got = Packets.publishes(client.received());
         assertThat(payloads(got)).containsExactly("m0", "m1", "m2");
         assertThat(got).extracting(m -> m.variableHeader().topicName()).containsOnly("d/1");
         assertThat(got).extracting(m -> m.fixedHeader().qosLevel())
@@ -101,7 +96,7 @@ class SessionDeliveryTest {
 
         announce(client, "qos/t", store("qos/t", published, "x"));
 
-        List<MqttPublishMessage> got = publishes(client.received());
+        List<MqttPublishMessage> got = Packets.publishes(client.received());
         assertThat(got).hasSize(1);
         assertThat(got.get(0).fixedHeader().qosLevel().value()).isEqualTo(delivered);
     }
@@ -118,7 +113,7 @@ class SessionDeliveryTest {
 
         announce(client, "win/t", last);
 
-        List<MqttPublishMessage> outstanding = new ArrayList<>(publishes(client.received()));
+        List<MqttPublishMessage> outstanding = new ArrayList<>(Packets.publishes(client.received()));
         assertThat(payloads(outstanding)).containsExactly("m0", "m1", "m2", "m3");
         assertThat(client.session().inflightCount()).isEqualTo(4);
         client.runTasks();
@@ -126,14 +121,14 @@ class SessionDeliveryTest {
 
         // Acknowledging one (not the oldest) lets exactly one more out.
         client.send(Packets.ack(MqttMessageType.PUBACK, packetId(outstanding.remove(2))));
-        List<MqttPublishMessage> next = publishes(client.received());
+        List<MqttPublishMessage> next = Packets.publishes(client.received());
         assertThat(payloads(next)).containsExactly("m4");
         outstanding.addAll(next);
 
         List<String> delivered = new ArrayList<>(List.of("m0", "m1", "m2", "m3", "m4"));
         while (!outstanding.isEmpty()) {
             client.send(Packets.ack(MqttMessageType.PUBACK, packetId(outstanding.remove(0))));
-            List<MqttPublishMessage> more = publishes(client.received());
+            List<MqttPublishMessage> more = Packets.publishes(client.received());
             assertThat(more.size()).isLessThanOrEqualTo(1);
             outstanding.addAll(more);
             delivered.addAll(payloads(more));
@@ -155,7 +150,7 @@ class SessionDeliveryTest {
 
         announce(client, "q0/t", last);
 
-        assertThat(payloads(publishes(client.received()))).containsExactly("m0", "m1", "m2", "m3", "m4");
+        assertThat(payloads(Packets.publishes(client.received()))).containsExactly("m0", "m1", "m2", "m3", "m4");
         assertThat(client.session().inflightCount()).isZero();
     }
 
@@ -168,7 +163,7 @@ class SessionDeliveryTest {
         long last = store("x2/t", 2, "second");
 
         announce(client, "x2/t", last);
-        List<MqttPublishMessage> got = publishes(client.received());
+        List<MqttPublishMessage> got = Packets.publishes(client.received());
         assertThat(payloads(got)).containsExactly("first");
         assertThat(got.get(0).fixedHeader().qosLevel()).isEqualTo(MqttQoS.EXACTLY_ONCE);
         int id = packetId(got.get(0));
@@ -184,14 +179,14 @@ class SessionDeliveryTest {
         assertThat(client.session().inflightCount()).isEqualTo(1);
 
         client.send(Packets.ack(MqttMessageType.PUBCOMP, id));
-        assertThat(payloads(publishes(client.received()))).containsExactly("second");
+        assertThat(payloads(Packets.publishes(client.received()))).containsExactly("second");
     }
 
     @Test
     void aRepeatedPubRecIsAnsweredWithPubRelAgain() {
         EmbeddedClient client = subscriber("x2/r", MqttQoS.EXACTLY_ONCE);
         announce(client, "x2/r", store("x2/r", 2, "only"));
-        int id = packetId(publishes(client.received()).get(0));
+        int id = packetId(Packets.publishes(client.received()).get(0));
 
         client.send(Packets.ack(MqttMessageType.PUBREC, id));
         client.send(Packets.ack(MqttMessageType.PUBREC, id));
@@ -209,7 +204,7 @@ class SessionDeliveryTest {
         EmbeddedClient client = subscriber("unk/t", MqttQoS.AT_LEAST_ONCE);
         store("unk/t", 1, "first");
         announce(client, "unk/t", store("unk/t", 1, "second"));
-        int id = packetId(publishes(client.received()).get(0));
+        int id = packetId(Packets.publishes(client.received()).get(0));
         int unknown = id == 4242 ? 4243 : 4242;
 
         client.send(Packets.ack(MqttMessageType.PUBACK, unknown));
@@ -219,7 +214,7 @@ class SessionDeliveryTest {
         assertThat(client.isOpen()).isTrue();
         assertThat(client.session().inflightCount()).isEqualTo(1);
         client.send(Packets.ack(MqttMessageType.PUBACK, id));
-        assertThat(payloads(publishes(client.received()))).containsExactly("second");
+        assertThat(payloads(Packets.publishes(client.received()))).containsExactly("second");
     }
 
     @Test
@@ -235,13 +230,13 @@ class SessionDeliveryTest {
         announce(client, "slow/t", last);
 
         List<String> delivered = new ArrayList<>();
-        List<MqttPublishMessage> outstanding = new ArrayList<>(publishes(client.received()));
+        List<MqttPublishMessage> outstanding = new ArrayList<>(Packets.publishes(client.received()));
         assertThat(outstanding).hasSize(2);
         while (!outstanding.isEmpty()) {
             MqttPublishMessage next = outstanding.remove(0);
             delivered.add(Packets.payload(next));
             client.send(Packets.ack(MqttMessageType.PUBACK, packetId(next)));
-            outstanding.addAll(publishes(client.received()));
+            outstanding.addAll(Packets.publishes(client.received()));
             assertThat(outstanding.size()).isLessThanOrEqualTo(2);
         }
         assertThat(delivered).containsExactlyElementsOf(IntStream.range(0, 25).mapToObj(i -> "m" + i).toList());
@@ -254,14 +249,14 @@ class SessionDeliveryTest {
 
         // The event says two messages exist; only one is readable yet (LMQ dispatch lags).
         announce(client, "lag/t", first + 1);
-        assertThat(payloads(publishes(client.received()))).containsExactly("m0");
+        assertThat(payloads(Packets.publishes(client.received()))).containsExactly("m0");
 
         store("lag/t", 1, "m1");
         client.channel().advanceTimeBy(2, java.util.concurrent.TimeUnit.SECONDS);
         client.channel().runScheduledPendingTasks();
         client.runTasks();
 
-        assertThat(payloads(publishes(client.received()))).containsExactly("m1");
+        assertThat(payloads(Packets.publishes(client.received()))).containsExactly("m1");
     }
 
     @Test
@@ -278,8 +273,8 @@ class SessionDeliveryTest {
         first.runTasks();
         second.runTasks();
 
-        List<MqttPublishMessage> toFirst = publishes(first.received());
-        List<MqttPublishMessage> toSecond = publishes(second.received());
+        List<MqttPublishMessage> toFirst = Packets.publishes(first.received());
+        List<MqttPublishMessage> toSecond = Packets.publishes(second.received());
         assertThat(payloads(toFirst)).containsExactly("one", "two");
         assertThat(payloads(toSecond)).containsExactly("one", "two");
         assertThat(toFirst).extracting(m -> m.variableHeader().topicName()).containsExactly("fan/a", "fan/b");
@@ -296,7 +291,7 @@ class SessionDeliveryTest {
         assertThat(client.received()).isEmpty();
 
         announce(client, "late/t", store("late/t", 1, "after"));
-        assertThat(payloads(publishes(client.received()))).containsExactly("after");
+        assertThat(payloads(Packets.publishes(client.received()))).containsExactly("after");
     }
 
     @Test
@@ -310,7 +305,7 @@ class SessionDeliveryTest {
                 List.of(inTopicLmq, inFilterLmq)));
         client.runTasks();
 
-        List<MqttPublishMessage> got = publishes(client.received());
+        List<MqttPublishMessage> got = Packets.publishes(client.received());
         assertThat(payloads(got)).containsExactly("via-filter");
         assertThat(got.get(0).variableHeader().topicName()).isEqualTo("w/x");
     }
@@ -332,7 +327,7 @@ class SessionDeliveryTest {
         client.subscribe(1, "s/a", MqttQoS.AT_LEAST_ONCE);
         client.subscribe(2, "s/b", MqttQoS.AT_LEAST_ONCE);
         announce(client, "s/a", store("s/a", 1, "a-before"));
-        List<MqttPublishMessage> before = publishes(client.received());
+        List<MqttPublishMessage> before = Packets.publishes(client.received());
         assertThat(payloads(before)).containsExactly("a-before");
 
         client.send(Packets.unsubscribe(3, "s/a"));
@@ -340,7 +335,7 @@ class SessionDeliveryTest {
         announce(client, "s/a", store("s/a", 1, "a-after"));
         announce(client, "s/b", store("s/b", 1, "b-after"));
 
-        assertThat(payloads(publishes(client.received()))).containsExactly("b-after");
+        assertThat(payloads(Packets.publishes(client.received()))).containsExactly("b-after");
         // The delivery already under way can still be acknowledged.
         assertThat(client.session().inflightCount()).isEqualTo(2);
         client.send(Packets.ack(MqttMessageType.PUBACK, packetId(before.get(0))));
@@ -359,7 +354,7 @@ class SessionDeliveryTest {
         gateway.dispatch(new TopicEvent(BROKER, "room/1/temp", List.of(LmqNames.of("room/+/temp")), List.of(offset)));
         subscriber.runTasks();
 
-        List<MqttPublishMessage> got = publishes(subscriber.received());
+        List<MqttPublishMessage> got = Packets.publishes(subscriber.received());
         assertThat(payloads(got)).containsExactly("21.5");
         assertThat(got.get(0).variableHeader().topicName()).isEqualTo("room/1/temp");
     }
