@@ -136,16 +136,25 @@ public final class PublishService {
                 LOG.warn("Store of {} QoS 0 message(s) from {} on {} failed {} times; dropped: {}",
                         batch.size(), session.clientId(), topic, MAX_ATTEMPTS, error.getMessage());
             } else {
+                List<Integer> received = new ArrayList<>();
                 for (InboundState.Incoming w : batch) {
                     int qos = w.request().qos();
                     if (qos == 1) {
                         ack(channel, MqttMessageType.PUBACK, w.packetId(), false);
                     } else if (qos == 2 && inbound.awaitingRelease().replace(w.packetId(), false, true)) {
                         session.markDirty();
-                        ack(channel, MqttMessageType.PUBREC, w.packetId(), false);
+                        received.add(w.packetId());
                     }
                 }
                 channel.flush();
+                if (!received.isEmpty()) {
+                    // A persistent session's PUBREC goes out once the packet id is saved with the
+                    // session: a resend after a gateway crash is then recognised, not stored again.
+                    session.afterSaved(() -> {
+                        received.forEach(id -> ack(channel, MqttMessageType.PUBREC, id, false));
+                        channel.flush();
+                    });
+                }
             }
             if (!channel.isActive()) {
                 return;

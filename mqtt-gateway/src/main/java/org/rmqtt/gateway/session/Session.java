@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.rmqtt.common.mapping.LmqNames;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
 import org.rmqtt.meta.MetaClient;
@@ -55,8 +54,8 @@ public final class Session {
     private final int maxInflight;
     private final int pullBatch;
     private final int maxPending;
-    /** Told once each time a persistent session's state starts to differ from what was saved. */
-    private final Consumer<Session> onDirty;
+    /** Told once each time a persistent session's state starts to differ from what was saved; saves it. */
+    private final SessionRegistry registry;
 
     private final Map<String, Subscription> subscriptions = new HashMap<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
@@ -75,6 +74,9 @@ public final class Session {
     private boolean resumed;
     /** Closed because another connection took the session over; its state went with it. */
     private boolean handedOver;
+    /** Work waiting for the next save of the state ({@link #afterSaved}), and whether one is under way. */
+    private List<Runnable> waitingForSave = new ArrayList<>();
+    private boolean saving;
     /** The cluster-wide claim on the clientId, -1 until meta granted it. */
     private volatile long epoch = -1;
 
@@ -101,7 +103,7 @@ public final class Session {
     }
 
     public Session(String clientId, boolean persistent, Channel channel, MessageStore store, SubscriptionIndex index,
-                   MetaClient meta, int maxInflight, int pullBatch, Consumer<Session> onDirty) {
+                   MetaClient meta, int maxInflight, int pullBatch, SessionRegistry registry) {
         this.clientId = clientId;
         this.persistent = persistent;
         this.channel = channel;
@@ -112,7 +114,7 @@ public final class Session {
         this.maxInflight = maxInflight;
         this.pullBatch = pullBatch;
         this.maxPending = Math.max(2 * maxInflight, 2 * pullBatch);
-        this.onDirty = onDirty;
+        this.registry = registry;
     }
 
     public String clientId() {
@@ -167,9 +169,42 @@ public final class Session {
         if (!dirty) {
             dirty = true;
             if (persistent) {
-                onDirty.accept(this);
+                registry.changed(this);
             }
         }
+    }
+
+    /**
+     * Runs {@code then} once the session's current state is saved in meta (at once for a clean
+     * session). Saves requested while one is under way share the next one.
+     */
+    public void afterSaved(Runnable then) {
+        if (!persistent) {
+            then.run();
+            return;
+        }
+        waitingForSave.add(then);
+        if (!saving) {
+            saveNow();
+        }
+    }
+
+    private void saveNow() {
+        saving = true;
+        List<Runnable> waiting = waitingForSave;
+        waitingForSave = new ArrayList<>();
+        registry.save(this, capture(false)).whenComplete((saved, error) -> execute(() -> {
+            saving = false;
+            if (error != null || !Boolean.TRUE.equals(saved)) {
+                // Go on without the guarantee rather than stall the client's QoS 2 flow.
+                LOG.debug("Could not save the session of {} ({}); acknowledging anyway", clientId,
+                        error != null ? error.getMessage() : "no longer its owner");
+            }
+            waiting.forEach(Runnable::run);
+            if (!waitingForSave.isEmpty() && !closed) {
+                saveNow();
+            }
+        }));
     }
 
     /** True if the state changed since the last call; clears the mark. */

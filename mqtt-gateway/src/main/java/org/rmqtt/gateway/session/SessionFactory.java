@@ -25,6 +25,6 @@ public final class SessionFactory {
     }
 
     public Session create(String clientId, boolean persistent, Channel channel) {
-        return new Session(clientId, persistent, channel, store, index, meta, maxInflight, pullBatch, registry::changed);
+        return new Session(clientId, persistent, channel, store, index, meta, maxInflight, pullBatch, registry);
     }
 }

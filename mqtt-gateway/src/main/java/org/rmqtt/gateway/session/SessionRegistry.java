@@ -293,6 +293,11 @@ public final class SessionRegistry {
         changed.add(session);
     }
 
+    /** Saves {@code state} of a connected persistent session now; completes with whether meta took it. */
+    CompletableFuture<Boolean> save(Session session, SessionState state) {
+        return track(meta.saveSession(session.clientId(), nodeId, session.epoch(), state.encode(), false));
+    }
+
     /** Saves the changed state of each connected persistent session, so a crash loses little. */
     public void checkpoint() {
         for (Iterator<Session> it = changed.iterator(); it.hasNext(); ) {

@@ -183,6 +183,20 @@ class PersistentSessionTest {
     }
 
     @Test
+    void aQos2PubrecIsSentOnlyOnceItsPacketIdIsSavedWithTheSession() {
+        EmbeddedClient client = connect("p8", false, false);
+        client.send(Packets.publish("in/8", MqttQoS.EXACTLY_ONCE, 9, "once"));
+
+        assertThat(packetId(client.receivedOne(MqttMessageType.PUBREC))).isEqualTo(9);
+        // Saved before the PUBREC, without waiting for a checkpoint: a resend after a crash is recognised.
+        SessionState saved = SessionState.decode(gateway.meta.session("p8").join().orElseThrow().state());
+        assertThat(saved.releasePending()).containsExactly(9);
+
+        client.send(Packets.ack(MqttMessageType.PUBREL, 9));
+        assertThat(packetId(client.receivedOne(MqttMessageType.PUBCOMP))).isEqualTo(9);
+    }
+
+    @Test
     void aSecondConnectionTakesTheSessionOverWithItsUnfinishedDeliveries() {
         EmbeddedClient first = connect("p5", false, false);
         first.subscribe(1, "t/5", MqttQoS.AT_LEAST_ONCE);
