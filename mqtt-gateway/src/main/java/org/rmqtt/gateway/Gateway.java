@@ -137,14 +137,17 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Renews the lease. A node whose lease expired (a long pause, meta unreachable) lost its filters
-     * in meta: it registers them again, or no events and wildcard dispatch would reach it.
+     * and session claims in meta: it registers them again, or no events and wildcard dispatch
+     * would reach it, its sessions' saves would be refused and takeovers would not find it.
      */
     private void heartbeat(GatewayNode self, SubscriptionIndex index) {
         boolean expired = meta.node(self.id()).isEmpty();
         meta.heartbeat(self).thenRun(() -> {
             if (expired) {
-                LOG.warn("Gateway {} had lost its meta lease; registering its {} filters again", self.id(), index.filterCount());
+                LOG.warn("Gateway {} had lost its meta lease; registering its {} filters and {} session claims again",
+                        self.id(), index.filterCount(), registry.connectedCount());
                 index.filters().forEach(filter -> meta.addFilter(self.id(), filter));
+                registry.reclaimAll();
             }
         }).exceptionally(e -> {
             LOG.warn("Heartbeat to meta failed: {}", e.getMessage());

@@ -263,6 +263,24 @@ public final class InMemoryMetaClient implements MetaClient {
     }
 
     @Override
+    public synchronized CompletableFuture<Boolean> reclaimSession(String clientId, String nodeId, long epoch) {
+        MetaValidation.id("client id", clientId);
+        MetaValidation.id("node id", nodeId);
+        expireLeases();
+        expireSessions();
+        Owner mine = new Owner(nodeId, epoch);
+        Owner current = sessions.putIfAbsent(clientId, mine);
+        if (current != null) {
+            return done(current.equals(mine));
+        }
+        SessionRecord record = sessionRecords.get(clientId);
+        if (record != null && record.expireAtMillis() != 0) {
+            sessionRecords.put(clientId, new SessionRecord(record.expiryMillis(), 0, record.state()));
+        }
+        return done(true);
+    }
+
+    @Override
     public synchronized CompletableFuture<Optional<StoredSession>> session(String clientId) {
         MetaValidation.id("client id", clientId);
         expireLeases();

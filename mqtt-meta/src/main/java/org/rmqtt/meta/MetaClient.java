@@ -97,6 +97,14 @@ public interface MetaClient extends AutoCloseable {
      */
     CompletableFuture<Boolean> saveSession(String clientId, String nodeId, long epoch, byte[] state, boolean release);
 
+    /**
+     * Gives {@code nodeId} back its claim on {@code clientId} at {@code epoch} after the node's
+     * lease lapsed (which released its claims), if nobody claimed the client since. Completes
+     * with true if the node owns it at that epoch now; false means another connection took the
+     * client over meanwhile, and the node's connection must close.
+     */
+    CompletableFuture<Boolean> reclaimSession(String clientId, String nodeId, long epoch);
+
     /** The persistent session of {@code clientId}, if there is one (whether owned or not). */
     CompletableFuture<java.util.Optional<StoredSession>> session(String clientId);
 

@@ -382,6 +382,26 @@ public abstract class MetaClientContractTest {
     // ---- wills ----
 
     @Test
+    void aNodeThatLostItsClaimsTakesBackOnlyThoseNobodyClaimedSince() throws Exception {
+        MetaClient meta = client();
+        await(meta.heartbeat(A));
+        long kept = await(meta.claimSession("kept", A.id(), false, 60_000)).epoch();
+        long lost = await(meta.claimSession("lost", A.id(), true, 0)).epoch();
+        await(meta.leave(A.id())); // as when A's lease lapses: its claims are released
+        long taken = await(meta.claimSession("lost", B.id(), true, 0)).epoch();
+
+        assertThat(await(meta.reclaimSession("kept", A.id(), kept))).isTrue();
+        assertThat(await(meta.reclaimSession("kept", A.id(), kept))).as("idempotent").isTrue();
+        assertThat(await(meta.reclaimSession("lost", A.id(), lost))).isFalse();
+        // A owns "kept" at its old epoch again: its saves count, a new claim displaces it.
+        assertThat(await(meta.saveSession("kept", A.id(), kept, new byte[] {1}, false))).isTrue();
+        SessionClaim next = await(meta.claimSession("kept", B.id(), false, 60_000));
+        assertThat(next.previousNodeId()).isEqualTo(A.id());
+        assertThat(next.previousEpoch()).isEqualTo(kept);
+        assertThat(await(meta.reclaimSession("lost", B.id(), taken))).isTrue();
+    }
+
+    @Test
     void willsOfANodeThatLeftAreHandedOutExactlyOnce() throws Exception {
         MetaClient meta = client();
         await(meta.heartbeat(A));

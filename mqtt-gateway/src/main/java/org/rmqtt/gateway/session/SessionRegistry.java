@@ -254,6 +254,27 @@ public final class SessionRegistry {
         old.channel().close();
     }
 
+    /**
+     * After this node's meta lease lapsed, meta released its claims: takes back each one nobody
+     * claimed since, and closes the connections another one took over meanwhile.
+     */
+    public void reclaimAll() {
+        for (Session session : local.values()) {
+            long epoch = session.epoch();
+            if (epoch < 0) {
+                continue; // its claim is still under way
+            }
+            meta.reclaimSession(session.clientId(), nodeId, epoch).whenComplete((owned, error) -> {
+                if (error != null) {
+                    LOG.debug("Reclaim of {} failed: {}", session.clientId(), error.getMessage());
+                } else if (!owned && local.remove(session.clientId(), session)) {
+                    LOG.debug("Client {} was taken over while this node had no meta lease", session.clientId());
+                    closeTakenOver(session);
+                }
+            });
+        }
+    }
+
     /** The connection of {@code session} ended; on the session's loop. */
     public void closed(Session session) {
         local.remove(session.clientId(), session);

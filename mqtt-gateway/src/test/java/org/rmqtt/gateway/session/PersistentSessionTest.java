@@ -23,6 +23,7 @@ import org.rmqtt.gateway.server.EmbeddedGateway;
 import org.rmqtt.gateway.server.Packets;
 import org.rmqtt.meta.InMemoryMetaClient;
 import org.rmqtt.meta.ManualClock;
+import org.rmqtt.meta.SessionClaim;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.memory.InMemoryMessageStore;
 
@@ -284,6 +285,24 @@ class PersistentSessionTest {
         gateway.registry.checkpoint();
         client.runTasks();
         assertThat(gateway.meta.session("p7").join().orElseThrow().state()).isEmpty();
+    }
+
+    @Test
+    void afterALapsedLeaseTheNodeTakesBackItsClaimsAndClosesWhatWasTakenOverMeanwhile() {
+        EmbeddedClient kept = connect("lease-kept", false, false);
+        EmbeddedClient lost = connect("lease-lost", true, false);
+        gateway.meta.leave(EmbeddedGateway.NODE_ID).join(); // what a lapsed lease does to the claims
+        gateway.meta.claimSession("lease-lost", "other-node").join();
+
+        gateway.registry.reclaimAll();
+        kept.runTasks();
+        lost.runTasks();
+
+        assertThat(kept.isOpen()).isTrue();
+        assertThat(lost.isOpen()).isFalse();
+        SessionClaim next = gateway.meta.claimSession("lease-kept", "probe", false, 0).join();
+        assertThat(next.previousNodeId()).isEqualTo(EmbeddedGateway.NODE_ID);
+        assertThat(next.previousEpoch()).isEqualTo(kept.session().epoch());
     }
 
     @Test

@@ -571,6 +571,12 @@ public final class RatisMetaClient implements MetaClient {
     }
 
     @Override
+    public CompletableFuture<Boolean> reclaimSession(String clientId, String nodeId, long epoch) {
+        return write(new Command.ReclaimSession(MetaValidation.id("client id", clientId),
+                MetaValidation.id("node id", nodeId), epoch), MetaCodec::decodeBoolean);
+    }
+
+    @Override
     public CompletableFuture<Optional<StoredSession>> session(String clientId) {
         return read(new Query.Session(MetaValidation.id("client id", clientId)), MetaCodec::decodeSession);
     }

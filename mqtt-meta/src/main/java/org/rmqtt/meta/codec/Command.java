@@ -62,6 +62,12 @@ public sealed interface Command {
         }
     }
 
+    /**
+     * Gives {@code nodeId} back its claim on {@code clientId} at {@code epoch}, after the node's
+     * lease lapsed and its claims were released, if nobody has claimed the client since.
+     */
+    record ReclaimSession(String clientId, String nodeId, long epoch) implements Command {}
+
     record Retain(RetainedMessage message) implements Command {}
 
     record StoreWill(String nodeId, long epoch, WillMessage will) implements Command {}

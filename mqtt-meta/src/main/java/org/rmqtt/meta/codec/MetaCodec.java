@@ -113,6 +113,8 @@ public final class MetaCodec {
             out.u8(16).str(c.clientId()).str(c.nodeId()).i64(c.epoch()).bytes(c.state()).bool(c.release());
         } else if (command instanceof ExpireSessions) {
             out.u8(17);
+        } else if (command instanceof Command.ReclaimSession c) {
+            out.u8(19).str(c.clientId()).str(c.nodeId()).i64(c.epoch());
         } else if (command instanceof Batch c) {
             out.u8(18).i32(c.commands().size());
             c.commands().forEach(sub -> writeCommand(out, sub));
@@ -145,6 +147,7 @@ public final class MetaCodec {
             case 15 -> new ClaimSession(in.str(), in.str(), in.bool(), nonNegative(in.i64(), "session expiry"));
             case 16 -> new SaveSession(in.str(), in.str(), in.i64(), in.bytes(), in.bool());
             case 17 -> new ExpireSessions();
+            case 19 -> new Command.ReclaimSession(in.str(), in.str(), in.i64());
             case 18 -> {
                 if (!batchAllowed) {
                     throw new CodecException("a meta command batch inside a batch");

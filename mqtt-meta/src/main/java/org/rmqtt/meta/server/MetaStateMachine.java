@@ -182,7 +182,7 @@ final class MetaStateMachine extends BaseStateMachine {
             return MetaCodec.encodeClaim((SessionClaim) result);
         }
         if (command instanceof Command.ReleaseSession || command instanceof Command.ClearWill
-                || command instanceof Command.SaveSession) {
+                || command instanceof Command.SaveSession || command instanceof Command.ReclaimSession) {
             return MetaCodec.encodeBoolean((Boolean) result);
         }
         if (command instanceof Command.TakeWills) {

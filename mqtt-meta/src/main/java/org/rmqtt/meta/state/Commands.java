@@ -56,6 +56,8 @@ final class Commands {
             return claim(c.clientId(), c.nodeId(), c.clean(), c.expiryMillis());
         } else if (command instanceof Command.ReleaseSession c) {
             return release(c.clientId(), c.nodeId(), c.epoch());
+        } else if (command instanceof Command.ReclaimSession c) {
+            return reclaim(c.clientId(), c.nodeId(), c.epoch());
         } else if (command instanceof Command.SaveSession c) {
             return save(c);
         } else if (command instanceof Command.AddSubscription c) {
@@ -199,6 +201,27 @@ final class Commands {
         tx.delete(Keys.key(Keys.OWNER, clientId));
         tx.delete(Keys.key(Keys.NODE_SESSION, nodeId, clientId));
         startExpiry(clientId);
+        return true;
+    }
+
+    private boolean reclaim(String clientId, String nodeId, long epoch) throws IOException {
+        byte[] key = Keys.key(Keys.OWNER, clientId);
+        byte[] value = tx.get(key);
+        if (value != null) {
+            return Records.owner(value).equals(new OwnerRecord(nodeId, epoch));
+        }
+        tx.put(key, Records.owner(new OwnerRecord(nodeId, epoch)));
+        tx.put(Keys.key(Keys.NODE_SESSION, nodeId, clientId), new byte[0]);
+        byte[] sessionKey = Keys.key(Keys.SESSION, clientId);
+        byte[] session = tx.get(sessionKey);
+        if (session != null) {
+            // Owned again: its expiry clock stops.
+            SessionRecord record = Records.session(session);
+            if (record.expireAtMillis() != 0) {
+                tx.delete(Keys.expiryKey(record.expireAtMillis(), clientId));
+                tx.put(sessionKey, Records.session(new SessionRecord(record.expiryMillis(), 0, record.state())));
+            }
+        }
         return true;
     }
 

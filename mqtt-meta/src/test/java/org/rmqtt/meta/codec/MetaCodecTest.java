@@ -36,6 +36,7 @@ class MetaCodecTest {
             new Command.ClaimSession("c1", "gw", false, 3_600_000),
             new Command.SaveSession("c1", "gw", 7, new byte[] {1, 2, 0}, true),
             new Command.SaveSession("c1", "gw", 7, new byte[0], false),
+            new Command.ReclaimSession("c1", "gw", 7),
             new Command.ExpireSessions(),
             new Command.Batch(List.of(new Command.ClaimSession("c1", "gw", false, 5),
                     new Command.SaveSession("c1", "gw", 1, new byte[] {9}, false), new Command.Leave("gw"))),
