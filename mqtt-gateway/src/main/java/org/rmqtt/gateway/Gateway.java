@@ -159,6 +159,10 @@ public final class Gateway implements AutoCloseable {
         return nodeIds.stream().map(meta::node).flatMap(Optional::stream).map(GatewayNode::notifyAddress).toList();
     }
 
+    public String nodeId() {
+        return config.nodeId();
+    }
+
     public int mqttPort() {
         return mqttAddress.getPort();
     }
