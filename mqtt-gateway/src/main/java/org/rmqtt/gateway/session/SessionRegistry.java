@@ -335,8 +335,7 @@ public final class SessionRegistry {
                 if (!session.takeDirty()) {
                     return;
                 }
-                byte[] state = session.capture(false).encode();
-                track(meta.saveSession(session.clientId(), nodeId, session.epoch(), state, false)).whenComplete((ok, error) -> {
+                save(session, session.capture(false)).whenComplete((ok, error) -> {
                     if (error != null) {
                         LOG.debug("Checkpoint of {} failed: {}", session.clientId(), error.getMessage());
                         session.execute(session::markDirty);

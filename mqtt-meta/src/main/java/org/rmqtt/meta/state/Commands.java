@@ -160,8 +160,7 @@ final class Commands {
         if (displaced != null) {
             tx.delete(Keys.key(Keys.NODE_SESSION, displaced.nodeId(), clientId));
         }
-        tx.put(key, Records.owner(new OwnerRecord(nodeId, epoch)));
-        tx.put(Keys.key(Keys.NODE_SESSION, nodeId, clientId), new byte[0]);
+        own(clientId, nodeId, epoch);
 
         StoredSession session = null;
         if (clean) {
@@ -174,9 +173,7 @@ final class Commands {
             if (value != null) {
                 SessionRecord record = Records.session(value);
                 state = record.state();
-                if (record.expireAtMillis() != 0) {
-                    tx.delete(Keys.expiryKey(record.expireAtMillis(), clientId));
-                }
+                dropExpiryKey(clientId, record);
             }
             // Subscriptions without a record: a session kept by a build that had no session records.
             if (value != null || !subscriptions.isEmpty()) {
@@ -187,6 +184,19 @@ final class Commands {
         return displaced == null
                 ? new SessionClaim(epoch, null, 0, session)
                 : new SessionClaim(epoch, displaced.nodeId(), displaced.epoch(), session);
+    }
+
+    /** Makes {@code nodeId} the owner of {@code clientId} at {@code epoch}, indexed by node. */
+    private void own(String clientId, String nodeId, long epoch) throws IOException {
+        tx.put(Keys.key(Keys.OWNER, clientId), Records.owner(new OwnerRecord(nodeId, epoch)));
+        tx.put(Keys.key(Keys.NODE_SESSION, nodeId, clientId), new byte[0]);
+    }
+
+    /** Removes the expiry index entry of a session record, if its clock is running. */
+    private void dropExpiryKey(String clientId, SessionRecord record) throws IOException {
+        if (record.expireAtMillis() != 0) {
+            tx.delete(Keys.expiryKey(record.expireAtMillis(), clientId));
+        }
     }
 
     private boolean owns(String clientId, String nodeId, long epoch) throws IOException {
@@ -210,15 +220,14 @@ final class Commands {
         if (value != null) {
             return Records.owner(value).equals(new OwnerRecord(nodeId, epoch));
         }
-        tx.put(key, Records.owner(new OwnerRecord(nodeId, epoch)));
-        tx.put(Keys.key(Keys.NODE_SESSION, nodeId, clientId), new byte[0]);
+        own(clientId, nodeId, epoch);
         byte[] sessionKey = Keys.key(Keys.SESSION, clientId);
         byte[] session = tx.get(sessionKey);
         if (session != null) {
             // Owned again: its expiry clock stops.
             SessionRecord record = Records.session(session);
             if (record.expireAtMillis() != 0) {
-                tx.delete(Keys.expiryKey(record.expireAtMillis(), clientId));
+                dropExpiryKey(clientId, record);
                 tx.put(sessionKey, Records.session(new SessionRecord(record.expiryMillis(), 0, record.state())));
             }
         }
@@ -247,9 +256,7 @@ final class Commands {
             return;
         }
         SessionRecord record = Records.session(value);
-        if (record.expireAtMillis() != 0) {
-            tx.delete(Keys.expiryKey(record.expireAtMillis(), clientId));
-        }
+        dropExpiryKey(clientId, record);
         long expireAt = 0;
         if (record.expiryMillis() > 0) {
             // At least 1: 0 means "not expiring"; saturate instead of overflowing.
@@ -268,9 +275,7 @@ final class Commands {
         byte[] value = tx.get(sessionKey);
         if (value != null) {
             SessionRecord record = Records.session(value);
-            if (record.expireAtMillis() != 0) {
-                tx.delete(Keys.expiryKey(record.expireAtMillis(), clientId));
-            }
+            dropExpiryKey(clientId, record);
             tx.delete(sessionKey);
         }
     }
