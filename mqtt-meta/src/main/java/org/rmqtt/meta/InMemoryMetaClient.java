@@ -57,6 +57,10 @@ public final class InMemoryMetaClient implements MetaClient {
     private final TreeMap<String, RetainedMessage> retained = new TreeMap<>();
     private final Map<String, Map<String, StoredWill>> wills = new HashMap<>();
     private long lastEpoch;
+    /** Nodes whose lease expired → when their filters go (one lease later, unless they heartbeat). */
+    private final Map<String, Long> filterGrace = new HashMap<>();
+    /** Counts view changes, standing in for a log index. */
+    private final java.util.concurrent.atomic.AtomicLong viewIndex = new java.util.concurrent.atomic.AtomicLong();
     /** The earliest lease expiry, so views check the clock against one field only. */
     private volatile long nextExpiryMillis = Long.MAX_VALUE;
     /** The earliest persistent session expiry. */
@@ -82,6 +86,8 @@ public final class InMemoryMetaClient implements MetaClient {
         expireLeases();
         long expiresAt = clock.millis() + leaseTime.toMillis();
         nodes.put(node.id(), new Lease(node, expiresAt));
+        filterGrace.remove(node.id());
+        viewIndex.incrementAndGet();
         nextExpiryMillis = Math.min(nextExpiryMillis, expiresAt);
         return done(null);
     }
@@ -90,13 +96,14 @@ public final class InMemoryMetaClient implements MetaClient {
     public synchronized CompletableFuture<Void> leave(String nodeId) {
         MetaValidation.id("node id", nodeId);
         removeNode(nodeId);
+        dropFilters(nodeId);
         return done(null);
     }
 
-    /** Under the monitor: the node goes with its filters; its sessions are released. */
+    /** Under the monitor: the node goes and its sessions are released; its filters are the caller's. */
     private void removeNode(String nodeId) {
         nodes.remove(nodeId);
-        dropFilters(nodeId);
+        viewIndex.incrementAndGet();
         for (Map.Entry<String, Owner> owner : List.copyOf(sessions.entrySet())) {
             if (owner.getValue().nodeId().equals(nodeId)) {
                 sessions.remove(owner.getKey());
@@ -140,14 +147,25 @@ public final class InMemoryMetaClient implements MetaClient {
         for (Lease lease : List.copyOf(nodes.values())) {
             if (lease.expiresAtMillis() <= now) {
                 removeNode(lease.node().id());
+                // Its filters stay in use for one more lease, as in the replicated state.
+                filterGrace.put(lease.node().id(), now + leaseTime.toMillis());
             } else {
                 next = Math.min(next, lease.expiresAtMillis());
+            }
+        }
+        for (Map.Entry<String, Long> grace : List.copyOf(filterGrace.entrySet())) {
+            if (grace.getValue() <= now) {
+                dropFilters(grace.getKey());
+            } else {
+                next = Math.min(next, grace.getValue());
             }
         }
         nextExpiryMillis = next;
     }
 
     private void dropFilters(String nodeId) {
+        filterGrace.remove(nodeId);
+        viewIndex.incrementAndGet();
         Holder holder = Holder.node(nodeId);
         for (String filter : filterHolders.filters()) {
             filterHolders.remove(filter, holder);
@@ -161,6 +179,7 @@ public final class InMemoryMetaClient implements MetaClient {
         MetaValidation.id("node id", nodeId);
         Topics.validateFilter(filter);
         filterHolders.add(filter, Holder.node(nodeId));
+        viewIndex.incrementAndGet();
         return done(null);
     }
 
@@ -169,6 +188,7 @@ public final class InMemoryMetaClient implements MetaClient {
         MetaValidation.id("node id", nodeId);
         Topics.validateFilter(filter);
         filterHolders.remove(filter, Holder.node(nodeId));
+        viewIndex.incrementAndGet();
         return done(null);
     }
 
@@ -194,6 +214,23 @@ public final class InMemoryMetaClient implements MetaClient {
             }
         });
         return result;
+    }
+
+    // ---- view freshness: views are the state itself here ----
+
+    @Override
+    public long viewIndex() {
+        return viewIndex.get();
+    }
+
+    @Override
+    public CompletableFuture<Void> awaitViewIndex(long index) {
+        return done(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> freshView(Duration maxAge) {
+        return done(null);
     }
 
     // ---- session registry ----

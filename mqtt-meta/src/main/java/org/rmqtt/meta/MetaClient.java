@@ -60,6 +60,24 @@ public interface MetaClient extends AutoCloseable {
     /** View: the ids of nodes holding a filter (exact or wildcard) that matches {@code topicName}. */
     Set<String> nodesMatching(String topicName);
 
+    // ---- view freshness ----
+
+    /**
+     * The log index this client's views reflect: every write committed at or below it is in them.
+     * Read after a write through this client completed, it is at least that write's index.
+     */
+    long viewIndex();
+
+    /** Completes once this client's views reflect log index {@code index}; asks the leader at once. */
+    CompletableFuture<Void> awaitViewIndex(long index);
+
+    /**
+     * Completes at once while the views were confirmed current within {@code maxAge}. Otherwise
+     * completes after the next attempt to bring them up to date, whether it reached meta or not,
+     * so a caller waits at most one attempt and then uses what it has.
+     */
+    CompletableFuture<Void> freshView(java.time.Duration maxAge);
+
     // ---- session registry ----
 
     /**

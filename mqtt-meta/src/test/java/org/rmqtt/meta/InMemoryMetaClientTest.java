@@ -21,6 +21,12 @@ class InMemoryMetaClientTest extends MetaClientContractTest {
     }
 
     @Override
+    protected void awaitFiltersGone(MetaClient client, String topic) {
+        // The second advance in the contract test already ran the grace out.
+        assertThat(client.matchingWildcardFilters(topic)).isEmpty();
+    }
+
+    @Override
     protected Duration shortLease() {
         return Duration.ofSeconds(30);
     }

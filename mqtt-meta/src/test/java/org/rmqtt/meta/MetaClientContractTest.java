@@ -30,6 +30,9 @@ public abstract class MetaClientContractTest {
     /** Lets the leases of {@code client} granted so far run out and waits until the state dropped {@code nodeId}. */
     protected abstract void expireLeases(MetaClient client, Duration leaseTime, String nodeId) throws Exception;
 
+    /** Waits until no filter matching {@code topic} is in use any more (the grace after an expiry ran out). */
+    protected abstract void awaitFiltersGone(MetaClient client, String topic) throws Exception;
+
     /** The lease to use for a test that lets leases expire. */
     protected abstract Duration shortLease();
 
@@ -82,7 +85,7 @@ public abstract class MetaClientContractTest {
     }
 
     @Test
-    void anExpiredLeaseDropsTheNodeAndItsFiltersButNotPersistentSessionFilters() throws Exception {
+    void anExpiredLeaseDropsTheNodeAtOnceAndItsFiltersOneLeaseLater() throws Exception {
         Duration lease = shortLease();
         MetaClient meta = client(lease);
         await(meta.heartbeat(A));
@@ -95,10 +98,28 @@ public abstract class MetaClientContractTest {
         expireLeases(meta, lease, A.id());
 
         assertThat(meta.node(A.id())).isEmpty();
+        // A paused node that comes back within the grace has lost no dispatch to its filters' LMQs.
+        assertThat(meta.matchingWildcardFilters("node/1")).containsExactly("node/+");
+        assertThat(await(meta.takeWills(A.id()))).containsExactly(will);
+
+        expireLeases(meta, lease, A.id());
+        awaitFiltersGone(meta, "node/1");
         assertThat(meta.matchingWildcardFilters("node/1")).isEmpty();
         assertThat(meta.matchingWildcardFilters("both/1")).containsExactly("both/+");
         assertThat(meta.nodesMatching("both/1")).isEmpty();
-        assertThat(await(meta.takeWills(A.id()))).containsExactly(will);
+    }
+
+    @Test
+    void aNodeBackWithinTheGraceKeepsItsFilters() throws Exception {
+        Duration lease = shortLease();
+        MetaClient meta = client(lease);
+        await(meta.heartbeat(A));
+        await(meta.addFilter(A.id(), "back/+"));
+        expireLeases(meta, lease, A.id());
+        await(meta.heartbeat(A));
+        assertThat(meta.node(A.id())).isPresent();
+        assertThat(meta.matchingWildcardFilters("back/1")).containsExactly("back/+");
+        assertThat(meta.nodesMatching("back/1")).containsExactly(A.id());
     }
 
     // ---- filters in use ----

@@ -546,6 +546,23 @@ public final class RatisMetaClient implements MetaClient {
         return follower.view().nodesMatching(topicName);
     }
 
+    // ---- view freshness ----
+
+    @Override
+    public long viewIndex() {
+        return follower.syncedIndex();
+    }
+
+    @Override
+    public CompletableFuture<Void> awaitViewIndex(long index) {
+        return follower.awaitIndex(index);
+    }
+
+    @Override
+    public CompletableFuture<Void> freshView(Duration maxAge) {
+        return follower.awaitFresh(maxAge);
+    }
+
     // ---- session registry ----
 
     @Override

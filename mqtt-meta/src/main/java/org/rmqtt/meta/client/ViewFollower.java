@@ -47,6 +47,12 @@ final class ViewFollower implements AutoCloseable {
     private final TreeMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
     private volatile LocalView view = new LocalView();
     private volatile long syncedIndex = Long.MIN_VALUE;
+    /** When the last poll that reached the leader started: the view holds every write committed before. */
+    private volatile long freshSinceNanos = System.nanoTime() - Long.MAX_VALUE / 2;
+    /** Polls started so far; a freshness waiter needs one that started after it asked. */
+    private long pollsStarted;
+    /** Freshness waiters by the number of the poll whose end they wait for. */
+    private final TreeMap<Long, List<CompletableFuture<Void>>> freshWaiters = new TreeMap<>();
     private boolean failing;
     private volatile boolean closed;
 
@@ -83,23 +89,66 @@ final class ViewFollower implements AutoCloseable {
             }
             waiters.computeIfAbsent(index, i -> new ArrayList<>()).add(future);
         }
+        requestPoll(future);
+        return future;
+    }
+
+    /**
+     * Completes at once while the view reached the leader within {@code maxAge}; otherwise once a
+     * poll that starts after this call has ended, whether it reached the leader or not, so that a
+     * caller never waits longer than one poll attempt.
+     */
+    CompletableFuture<Void> awaitFresh(Duration maxAge) {
+        if (System.nanoTime() - freshSinceNanos < maxAge.toNanos()) {
+            return DONE;
+        }
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        synchronized (freshWaiters) {
+            freshWaiters.computeIfAbsent(pollsStarted + 1, n -> new ArrayList<>()).add(future);
+        }
+        requestPoll(future);
+        return future;
+    }
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private void requestPoll(CompletableFuture<Void> orElse) {
         if (pollQueued.compareAndSet(false, true)) {
             try {
                 thread.execute(this::poll);
             } catch (RejectedExecutionException rejected) {
-                future.complete(null);
+                orElse.complete(null);
             }
         }
-        return future;
     }
 
     private void poll() {
         pollQueued.set(false);
+        long started = System.nanoTime();
+        long number;
+        synchronized (freshWaiters) {
+            number = ++pollsStarted;
+        }
+        try {
+            pollOnce(started);
+        } finally {
+            List<CompletableFuture<Void>> ready = new ArrayList<>();
+            synchronized (freshWaiters) {
+                Map<Long, List<CompletableFuture<Void>>> done = freshWaiters.headMap(number, true);
+                done.values().forEach(ready::addAll);
+                done.clear();
+            }
+            ready.forEach(f -> f.complete(null));
+        }
+    }
+
+    private void pollOnce(long started) {
         try {
             boolean more = true;
             while (more) {
                 more = syncedIndex == Long.MIN_VALUE ? reload() : pullChanges();
             }
+            freshSinceNanos = started;
             if (failing) {
                 LOG.info("Meta view is following the leader again at index {}", syncedIndex);
                 failing = false;
@@ -196,6 +245,10 @@ final class ViewFollower implements AutoCloseable {
         synchronized (waiters) {
             waiters.values().forEach(pending::addAll);
             waiters.clear();
+        }
+        synchronized (freshWaiters) {
+            freshWaiters.values().forEach(pending::addAll);
+            freshWaiters.clear();
         }
         pending.forEach(f -> f.complete(null));
     }

@@ -7,6 +7,7 @@ import org.rmqtt.meta.SessionClaim;
 import org.rmqtt.meta.StoredSession;
 import org.rmqtt.meta.Subscription;
 import org.rmqtt.meta.WillMessage;
+import org.rmqtt.meta.codec.BinaryReader;
 import org.rmqtt.meta.codec.BinaryWriter;
 import org.rmqtt.meta.codec.Command;
 import org.rmqtt.meta.codec.MetaCodec;
@@ -47,7 +48,7 @@ final class Commands {
         } else if (command instanceof Command.Heartbeat c) {
             heartbeat(c);
         } else if (command instanceof Command.Leave c) {
-            removeNode(c.nodeId());
+            removeNode(c.nodeId(), true);
         } else if (command instanceof Command.AddFilter c) {
             addFilter(c.nodeId(), c.filter());
         } else if (command instanceof Command.RemoveFilter c) {
@@ -92,22 +93,35 @@ final class Commands {
     private void heartbeat(Command.Heartbeat c) throws IOException {
         byte[] key = Keys.key(Keys.NODE, c.node().id());
         byte[] previous = tx.get(key);
-        tx.put(key, Records.node(new NodeRecord(c.node(), now + c.leaseMillis())));
+        tx.put(key, Records.node(new NodeRecord(c.node(), now + c.leaseMillis(), c.leaseMillis())));
+        // Back within the grace: the filters it kept are its own again.
+        byte[] grace = Keys.key(Keys.FILTER_GRACE, c.node().id());
+        if (tx.get(grace) != null) {
+            tx.delete(grace);
+        }
         // Only a new node or new addresses change the view; plain renewals do not.
         if (previous == null || !Records.node(previous).node().equals(c.node())) {
             tx.change(new ViewChange.NodeUp(c.node()));
         }
     }
 
-    private void removeNode(String nodeId) throws IOException {
+    /**
+     * @param dropFilters false when a lease expired: the node's filters stay in use for one more
+     *                    lease ({@link Keys#FILTER_GRACE}), so messages stored meanwhile still
+     *                    reach the LMQs its sessions read when it comes back
+     */
+    private void removeNode(String nodeId, boolean dropFilters) throws IOException {
         byte[] key = Keys.key(Keys.NODE, nodeId);
-        if (tx.get(key) != null) {
+        byte[] record = tx.get(key);
+        if (record != null) {
             tx.delete(key);
             tx.change(new ViewChange.NodeDown(nodeId));
         }
-        for (byte[][] entry : tx.scan(Keys.prefix(Keys.NODE_FILTER, nodeId))) {
-            tx.delete(entry[0]);
-            tx.change(new ViewChange.FilterReleased(Keys.parts(entry[0])[1], nodeId));
+        if (dropFilters) {
+            dropFilters(nodeId);
+        } else if (record != null) {
+            tx.put(Keys.key(Keys.FILTER_GRACE, nodeId),
+                    new BinaryWriter().i64(now + Records.node(record).leaseMillis()).toByteArray());
         }
         // The node's connections are gone: its sessions are no longer owned, persistent ones start expiring.
         for (byte[][] entry : tx.scan(Keys.prefix(Keys.NODE_SESSION, nodeId))) {
@@ -122,10 +136,26 @@ final class Commands {
         }
     }
 
+    private void dropFilters(String nodeId) throws IOException {
+        for (byte[][] entry : tx.scan(Keys.prefix(Keys.NODE_FILTER, nodeId))) {
+            tx.delete(entry[0]);
+            tx.change(new ViewChange.FilterReleased(Keys.parts(entry[0])[1], nodeId));
+        }
+        byte[] grace = Keys.key(Keys.FILTER_GRACE, nodeId);
+        if (tx.get(grace) != null) {
+            tx.delete(grace);
+        }
+    }
+
     private void expireLeases() throws IOException {
         for (byte[][] entry : tx.scan(Keys.prefix(Keys.NODE))) {
             if (Records.node(entry[1]).expiresAtMillis() <= now) {
-                removeNode(Keys.first(entry[0]));
+                removeNode(Keys.first(entry[0]), false);
+            }
+        }
+        for (byte[][] entry : tx.scan(Keys.prefix(Keys.FILTER_GRACE))) {
+            if (new BinaryReader(entry[1]).i64() <= now) {
+                dropFilters(Keys.first(entry[0]));
             }
         }
     }

@@ -34,6 +34,11 @@ final class Keys {
     static final byte NODE_SESSION = 0x25;
     /** expireAt:u64 big-endian, clientId → (empty): an unowned persistent session ends then. */
     static final byte SESSION_EXPIRY = 0x26;
+    /**
+     * nodeId → dropAt:i64: the node's lease expired, its filters stay in use until then (or until
+     * it heartbeats again), so a paused gateway that comes back has lost no dispatch in between.
+     */
+    static final byte FILTER_GRACE = 0x27;
 
     static final byte[] FORMAT = {META, 1};
     static final byte[] APPLIED = {META, 2};

@@ -296,6 +296,7 @@ public final class MetaStore implements AutoCloseable {
     public boolean hasExpiredLeases(long nowMillis) {
         boolean[] found = {false};
         scan(Keys.prefix(Keys.NODE), (key, value) -> found[0] |= Records.node(value).expiresAtMillis() <= nowMillis);
+        scan(Keys.prefix(Keys.FILTER_GRACE), (key, value) -> found[0] |= new BinaryReader(value).i64() <= nowMillis);
         return found[0];
     }
 

@@ -9,7 +9,15 @@ import org.rmqtt.meta.codec.MetaCodec;
 /** The values stored under {@link Keys}; their layout is covered by {@link MetaStore#FORMAT_VERSION}. */
 final class Records {
 
-    record NodeRecord(GatewayNode node, long expiresAtMillis) {}
+    /**
+     * A live node. Layout: node, expiresAtMillis:i64, then leaseMillis:i64 (absent in records
+     * written before it existed; read as {@link #DEFAULT_LEASE_MILLIS}).
+     *
+     * @param leaseMillis the lease its last heartbeat asked for: how long its filters outlive an expiry
+     */
+    record NodeRecord(GatewayNode node, long expiresAtMillis, long leaseMillis) {}
+
+    static final long DEFAULT_LEASE_MILLIS = 30_000;
 
     record OwnerRecord(String nodeId, long epoch) {}
 
@@ -28,12 +36,15 @@ final class Records {
     }
 
     static byte[] node(NodeRecord record) {
-        return MetaCodec.writeNode(new BinaryWriter(), record.node()).i64(record.expiresAtMillis()).toByteArray();
+        return MetaCodec.writeNode(new BinaryWriter(), record.node()).i64(record.expiresAtMillis())
+                .i64(record.leaseMillis()).toByteArray();
     }
 
     static NodeRecord node(byte[] value) {
         BinaryReader in = new BinaryReader(value);
-        return new NodeRecord(MetaCodec.readNode(in), in.i64());
+        GatewayNode node = MetaCodec.readNode(in);
+        long expiresAt = in.i64();
+        return new NodeRecord(node, expiresAt, in.hasRemaining() ? in.i64() : DEFAULT_LEASE_MILLIS);
     }
 
     static byte[] owner(OwnerRecord record) {

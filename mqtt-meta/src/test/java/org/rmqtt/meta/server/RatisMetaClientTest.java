@@ -33,6 +33,11 @@ class RatisMetaClientTest extends MetaClientContractTest {
     }
 
     @Override
+    protected void awaitFiltersGone(MetaClient client, String topic) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.matchingWildcardFilters(topic).isEmpty());
+    }
+
+    @Override
     protected Duration shortLease() {
         // Long enough for the test to set up its state before the lease runs out.
         return Duration.ofSeconds(3);
