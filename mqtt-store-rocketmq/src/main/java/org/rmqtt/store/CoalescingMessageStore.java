@@ -76,6 +76,11 @@ public final class CoalescingMessageStore implements MessageStore {
     }
 
     @Override
+    public CompletableFuture<Map<String, Map<String, Long>>> maxOffsets(java.util.Collection<String> lmqs) {
+        return delegate.maxOffsets(lmqs);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -34,6 +34,18 @@ public interface MessageStore extends AutoCloseable {
     /** The next offset to be written in {@code lmq}, per broker; where a new subscription starts. */
     CompletableFuture<Map<String, Long>> maxOffsets(String lmq);
 
+    /**
+     * {@link #maxOffsets(String)} of many LMQs in one call: LMQ → broker → next offset. LMQs whose
+     * offsets could not be read are left out, so one bad queue does not hide the others.
+     */
+    default CompletableFuture<Map<String, Map<String, Long>>> maxOffsets(java.util.Collection<String> lmqs) {
+        Map<String, Map<String, Long>> result = new java.util.concurrent.ConcurrentHashMap<>();
+        CompletableFuture<?>[] each = lmqs.stream().map(lmq -> maxOffsets(lmq)
+                .thenAccept(offsets -> result.put(lmq, offsets))
+                .exceptionally(e -> null)).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(each).thenApply(v -> result);
+    }
+
     @Override
     void close();
 }

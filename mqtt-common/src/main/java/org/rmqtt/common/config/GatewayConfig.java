@@ -56,6 +56,10 @@ public final class GatewayConfig {
     private static final Key<Integer> TOPIC_QUEUES = key("topic.queues", "8", positive(1024));
     private static final Key<String> NOTIFIER_GROUP = key("notifier.group", "rmqtt_notifier", GatewayConfig::nonEmpty);
     private static final Key<Integer> PULL_BATCH = key("delivery.pullBatch", "32", positive(1024));
+    private static final Key<Duration> CATCH_UP = key("delivery.catchUp", "1s",
+            s -> positiveDuration(s, Duration.ofMinutes(1)));
+    private static final Key<Duration> SUBSCRIBE_SYNC = key("subscribe.syncTimeout", "1s",
+            s -> positiveDuration(s, Duration.ofMinutes(1)));
     private static final Key<Duration> SESSION_EXPIRY = key("session.expiry", "7d", GatewayConfig::duration);
     private static final Key<Duration> CHECKPOINT_INTERVAL = key("session.checkpointInterval", "1s",
             s -> positiveDuration(s, Duration.ofMinutes(10)));
@@ -247,6 +251,22 @@ public final class GatewayConfig {
 
     public int pullBatch() {
         return get(PULL_BATCH);
+    }
+
+    /**
+     * How often idle subscriptions compare their read position with their LMQ's end, so a message
+     * whose notify event was lost is delivered within about this long.
+     */
+    public Duration catchUp() {
+        return get(CATCH_UP);
+    }
+
+    /**
+     * How long a SUBACK waits for another gateway to confirm it sees the new filter; also the
+     * oldest meta view a gateway stores a message with, so a silent gateway cannot miss it either.
+     */
+    public Duration subscribeSyncTimeout() {
+        return get(SUBSCRIBE_SYNC);
     }
 
     /** How long a persistent session outlives its last connection; zero means for ever. */

@@ -1,6 +1,13 @@
 package org.rmqtt.store.notify;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
@@ -38,6 +45,8 @@ public final class Notifier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
     /** On a redispatched copy: the id of the message it copies. */
     public static final String ORIGIN_MESSAGE_ID = "mqttOriginMsgId";
+    /** Longer than the client's retry window, so normally every event is settled before the offset moves. */
+    private static final Duration HAND_OVER_WAIT = NotifyClient.RETRY_WINDOW.plusSeconds(5);
 
     private final DefaultMQPushConsumer consumer;
     private final DefaultMQProducer redispatcher;
@@ -79,9 +88,11 @@ public final class Notifier implements AutoCloseable {
         consumer.registerMessageListener((MessageListenerConcurrently) (messages, context) -> {
             String broker = context.getMessageQueue().getBrokerName();
             try {
+                List<CompletableFuture<Void>> handed = new ArrayList<>();
                 for (MessageExt m : messages) {
-                    onMessage(broker, m);
+                    onMessage(broker, m, handed);
                 }
+                awaitHandOver(handed);
                 return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
             } catch (StoreException e) {
                 LOG.warn("Redispatch of a backend message failed, will retry: {}", e.getMessage());
@@ -103,7 +114,27 @@ public final class Notifier implements AutoCloseable {
         LOG.info("Notifier consuming as group {}", consumer.getConsumerGroup());
     }
 
-    void onMessage(String broker, MessageExt m) {
+    /**
+     * A message counts as consumed only once its events were handed to their gateways (or given
+     * up after retries): a notifier that dies before leaves it to the next one in the group.
+     * Bounded, so a stuck peer cannot hold the queue for ever; past the bound the events are
+     * still being retried in the background.
+     */
+    private static void awaitHandOver(List<CompletableFuture<Void>> handed) {
+        if (handed.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(handed.toArray(CompletableFuture[]::new))
+                    .get(HAND_OVER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debug("Notify hand-over still under way after {}: {}", HAND_OVER_WAIT, e.toString());
+        }
+    }
+
+    private void onMessage(String broker, MessageExt m, List<CompletableFuture<Void>> handed) {
         String topic = m.getUserProperty(MessageProperties.MQTT_TOPIC);
         if (topic == null) {
             return; // not for MQTT
@@ -121,7 +152,7 @@ public final class Notifier implements AutoCloseable {
         }
         TopicEvent event = new TopicEvent(broker, topic, dispatched.lmqs(), dispatched.offsets());
         for (String address : targets.apply(topic)) {
-            client.send(address, event);
+            handed.add(client.send(address, event));
         }
     }
 

@@ -1,5 +1,6 @@
 package org.rmqtt.store.notify;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,6 +8,8 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.rocketmq.remoting.InvokeCallback;
@@ -15,6 +18,8 @@ import org.apache.rocketmq.remoting.netty.NettyRemotingClient;
 import org.apache.rocketmq.remoting.netty.ResponseFuture;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.rmqtt.common.health.Counters;
+import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.common.notify.TopicEventCodec;
 import org.slf4j.Logger;
@@ -24,63 +29,89 @@ import org.slf4j.LoggerFactory;
  * Sends notify events and takeover calls to other gateways. Events to one node are batched: while
  * a batch is in flight the next one accumulates, so a busy node gets few large RPCs rather than
  * one per message. Events for this node itself skip the network.
+ *
+ * <p>A batch that fails (node busy, restarting, not yet aware of us) is sent again with back-off
+ * until {@link #RETRY_WINDOW} has passed; only then, or when the backlog to a node is full, are
+ * events given up (counted; the receiver's periodic catch-up still finds the messages). Each event
+ * has a future that completes once it was handed over or given up, so the notifier does not count
+ * a message as consumed before that.
  */
 public final class NotifyClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NotifyClient.class);
     private static final int MAX_BATCH = 512;
-    /** Events are hints; past this backlog a slow node loses some and catches up on the next. */
+    /** Events are hints; past this backlog a slow node loses some and its catch-up finds them. */
     private static final int MAX_BACKLOG = 100_000;
     private static final long TIMEOUT_MS = 3_000;
+    /** How long a batch is retried: past this the node is probably gone (its lease runs out soon). */
+    static final Duration RETRY_WINDOW = Duration.ofSeconds(10);
+    private static final long FIRST_RETRY_MS = 50;
+    private static final long MAX_RETRY_MS = 2_000;
+    /** Request field naming the sending node, checked by the receiver. */
+    static final String FROM = "from";
 
     private final NettyRemotingClient client;
+    private final String localNodeId;
     private final String localAddress;
     private final NotifyHandler localHandler;
+    private final Counters counters;
+    private final ThrottledWarning warnings = new ThrottledWarning(LOG, Duration.ofSeconds(10));
     private final Map<String, Outbox> outboxes = new ConcurrentHashMap<>();
 
+    private record Queued(TopicEvent event, CompletableFuture<Void> handed) {}
+
     private static final class Outbox {
-        final Queue<TopicEvent> events = new ConcurrentLinkedQueue<>();
+        final Queue<Queued> events = new ConcurrentLinkedQueue<>();
         final AtomicInteger size = new AtomicInteger();
         final AtomicBoolean sending = new AtomicBoolean();
     }
 
-    public NotifyClient(String localAddress, NotifyHandler localHandler) {
+    public NotifyClient(String localNodeId, String localAddress, NotifyHandler localHandler, Counters counters) {
         NettyClientConfig config = new NettyClientConfig();
         config.setClientWorkerThreads(1);
         config.setClientCallbackExecutorThreads(1);
         this.client = new NettyRemotingClient(config);
+        this.localNodeId = localNodeId;
         this.localAddress = localAddress;
         this.localHandler = localHandler;
+        this.counters = counters;
     }
 
     public void start() {
         client.start();
     }
 
-    /** Queues {@code event} for the node at {@code address}. */
-    public void send(String address, TopicEvent event) {
+    /**
+     * Queues {@code event} for the node at {@code address}; the future completes once the node
+     * took it, or once it was given up (counted and logged, never exceptionally).
+     */
+    public CompletableFuture<Void> send(String address, TopicEvent event) {
         if (address.equals(localAddress)) {
             localHandler.onTopicEvents(List.of(event));
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         Outbox box = outboxes.computeIfAbsent(address, a -> new Outbox());
         if (box.size.incrementAndGet() > MAX_BACKLOG) {
             box.size.decrementAndGet();
-            LOG.warn("Notify backlog to {} is full; dropping an event for {}", address, event.topic());
-            return;
+            counters.increment(Counters.Name.NOTIFY_EVENTS_DROPPED);
+            warnings.warn("backlog " + address, "Notify backlog to {} is full ({} events); dropping events, "
+                    + "the node's catch-up will find their messages", address, MAX_BACKLOG);
+            return CompletableFuture.completedFuture(null);
         }
-        box.events.add(event);
+        counters.increment(Counters.Name.NOTIFY_BACKLOG);
+        Queued queued = new Queued(event, new CompletableFuture<>());
+        box.events.add(queued);
         if (box.sending.compareAndSet(false, true)) {
             flush(address, box);
         }
+        return queued.handed();
     }
 
     private void flush(String address, Outbox box) {
-        List<TopicEvent> batch = new ArrayList<>(Math.min(MAX_BATCH, box.size.get()));
-        TopicEvent e;
+        List<Queued> batch = new ArrayList<>(Math.min(MAX_BATCH, box.size.get()));
+        Queued e;
         while (batch.size() < MAX_BATCH && (e = box.events.poll()) != null) {
             batch.add(e);
         }
-        box.size.addAndGet(-batch.size());
         if (batch.isEmpty()) {
             box.sending.set(false);
             // An event may have arrived between the poll and the reset.
@@ -89,14 +120,41 @@ public final class NotifyClient implements AutoCloseable {
             }
             return;
         }
-        RemotingCommand request = RemotingCommand.createRequestCommand(NotifyProtocol.TOPIC_EVENTS, null);
-        request.setBody(TopicEventCodec.encode(batch));
+        byte[] body = TopicEventCodec.encode(batch.stream().map(Queued::event).toList());
+        attempt(address, box, batch, body, 0, System.nanoTime() + RETRY_WINDOW.toNanos());
+    }
+
+    private void attempt(String address, Outbox box, List<Queued> batch, byte[] body, int tries, long deadline) {
+        RemotingCommand request = request(NotifyProtocol.TOPIC_EVENTS);
+        request.setBody(body);
         invoke(address, request).whenComplete((ok, error) -> {
-            if (error != null) {
-                LOG.warn("Notify of {} events to {} failed: {}", batch.size(), address, error.getMessage());
+            if (error == null) {
+                settle(box, batch);
+                flush(address, box);
+                return;
             }
-            flush(address, box);
+            long delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(tries, 10));
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay) - deadline > 0) {
+                counters.add(Counters.Name.NOTIFY_EVENTS_DROPPED, batch.size());
+                warnings.warn("failed " + address, "Notify of {} events to {} failed for {} s, giving them up "
+                        + "(the node's catch-up will find their messages): {}", batch.size(), address,
+                        RETRY_WINDOW.toSeconds(), error.getMessage());
+                settle(box, batch);
+                flush(address, box);
+                return;
+            }
+            counters.increment(Counters.Name.NOTIFY_RETRIES);
+            warnings.warn("retry " + address, "Notify of {} events to {} failed, retrying with back-off: {}",
+                    batch.size(), address, error.getMessage());
+            Executor later = CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS);
+            later.execute(() -> attempt(address, box, batch, body, tries + 1, deadline));
         });
+    }
+
+    private void settle(Outbox box, List<Queued> batch) {
+        box.size.addAndGet(-batch.size());
+        counters.add(Counters.Name.NOTIFY_BACKLOG, -batch.size());
+        batch.forEach(q -> q.handed().complete(null));
     }
 
     /**
@@ -107,9 +165,28 @@ public final class NotifyClient implements AutoCloseable {
         if (address.equals(localAddress)) {
             return localHandler.onSessionTakeover(clientId, epoch);
         }
-        RemotingCommand request = RemotingCommand.createRequestCommand(NotifyProtocol.SESSION_TAKEOVER, null);
+        RemotingCommand request = request(NotifyProtocol.SESSION_TAKEOVER);
         request.setBody(NotifyProtocol.takeover(clientId, epoch));
         return invoke(address, request).thenApply(body -> body == null ? new byte[0] : body);
+    }
+
+    /**
+     * Asks the node at {@code address} to answer once its meta view reflects log index
+     * {@code index}; for a subscription that must be visible to every publisher before SUBACK.
+     */
+    public CompletableFuture<Void> syncView(String address, long index) {
+        if (address.equals(localAddress)) {
+            return localHandler.onViewSync(index);
+        }
+        RemotingCommand request = request(NotifyProtocol.VIEW_SYNC);
+        request.setBody(NotifyProtocol.viewSync(index));
+        return invoke(address, request).thenApply(body -> null);
+    }
+
+    private RemotingCommand request(int code) {
+        RemotingCommand request = RemotingCommand.createRequestCommand(code, null);
+        request.addExtField(FROM, localNodeId);
+        return request;
     }
 
     private CompletableFuture<byte[]> invoke(String address, RemotingCommand request) {
@@ -144,5 +221,11 @@ public final class NotifyClient implements AutoCloseable {
     @Override
     public void close() {
         client.shutdown();
+        // Nothing more is sent: whoever waits for a hand-over is released.
+        outboxes.values().forEach(box -> {
+            for (Queued q = box.events.poll(); q != null; q = box.events.poll()) {
+                q.handed().complete(null);
+            }
+        });
     }
 }

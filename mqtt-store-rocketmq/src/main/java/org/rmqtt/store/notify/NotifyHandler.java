@@ -14,4 +14,7 @@ public interface NotifyHandler {
      * and complete with its session's state (empty if it kept none), which moves to the new node.
      */
     CompletableFuture<byte[]> onSessionTakeover(String clientId, long epoch);
+
+    /** Completes once this node's meta view reflects log index {@code index} (or it gave up waiting). */
+    CompletableFuture<Void> onViewSync(long index);
 }

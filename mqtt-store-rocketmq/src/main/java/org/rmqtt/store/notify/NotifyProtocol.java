@@ -8,6 +8,8 @@ final class NotifyProtocol {
     static final int TOPIC_EVENTS = 3100;
     /** Body: epoch (decimal) + ' ' + clientId, UTF-8. */
     static final int SESSION_TAKEOVER = 3101;
+    /** Body: a meta log index (decimal), UTF-8; answered once the receiver's view reflects it. */
+    static final int VIEW_SYNC = 3102;
 
     private NotifyProtocol() {
     }
@@ -16,7 +18,21 @@ final class NotifyProtocol {
         return (epoch + " " + clientId).getBytes(StandardCharsets.UTF_8);
     }
 
+    static byte[] viewSync(long index) {
+        return Long.toString(index).getBytes(StandardCharsets.UTF_8);
+    }
+
+    static long viewSyncIndex(byte[] body) {
+        if (body == null || body.length == 0 || body.length > 20) {
+            throw new IllegalArgumentException("malformed view sync request");
+        }
+        return Long.parseLong(new String(body, StandardCharsets.UTF_8));
+    }
+
     static String takeoverClientId(byte[] body) {
+        if (body == null) {
+            throw new IllegalArgumentException("malformed takeover request");
+        }
         String s = new String(body, StandardCharsets.UTF_8);
         return s.substring(s.indexOf(' ') + 1);
     }

@@ -284,6 +284,38 @@ public final class RocketMqMessageStore implements MessageStore {
         }, blockingCalls);
     }
 
+    /**
+     * One task for the whole set: RocketMQ 5.3.3 has no batched max-offset request for LMQs (its
+     * topic-stats call needs a topic config, which LMQs lack), so this is one small loopback-cheap
+     * GET_MAX_OFFSET per LMQ and broker, sent one after the other on a store thread, not one task each.
+     */
+    @Override
+    public CompletableFuture<Map<String, Map<String, Long>>> maxOffsets(java.util.Collection<String> lmqs) {
+        List<String> wanted = List.copyOf(lmqs);
+        return CompletableFuture.supplyAsync(() -> {
+            Map<String, Map<String, Long>> result = new HashMap<>();
+            Map<String, String> addresses = new HashMap<>();
+            for (String broker : brokerNames()) {
+                addresses.put(broker, brokerAddress(broker));
+            }
+            for (String lmq : wanted) {
+                Map<String, Long> offsets = new HashMap<>();
+                for (Map.Entry<String, String> broker : addresses.entrySet()) {
+                    try {
+                        offsets.put(broker.getKey(), client.getMQClientAPIImpl().getMaxOffset(broker.getValue(),
+                                new MessageQueue(lmq, broker.getKey(), MixAll.LMQ_QUEUE_ID), TIMEOUT_MS));
+                    } catch (Exception e) {
+                        LOG.debug("max offset of {}@{} failed: {}", lmq, broker.getKey(), e.toString());
+                    }
+                }
+                if (!offsets.isEmpty()) {
+                    result.put(lmq, offsets);
+                }
+            }
+            return result;
+        }, blockingCalls);
+    }
+
     /** Brokers that host the mapped topics: every LMQ has a part on each of them. */
     public Set<String> brokerNames() {
         Set<String> names = new TreeSet<>();

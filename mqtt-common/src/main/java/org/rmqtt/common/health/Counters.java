@@ -1,0 +1,57 @@
+package org.rmqtt.common.health;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counts of the things that go wrong under load or faults, so they are visible rather than
+ * silent; read by tests now and exported as metrics later. Cheap to bump from any thread.
+ */
+public final class Counters {
+
+    /** What is counted. */
+    public enum Name {
+        /** Notify events given up: backlog full, or not handed over before the retry window closed. */
+        NOTIFY_EVENTS_DROPPED,
+        /** Notify RPCs sent again after a failure. */
+        NOTIFY_RETRIES,
+        /** Notify requests this node refused: unknown sender, stale epoch, malformed body. */
+        NOTIFY_REJECTED,
+        /** Events queued to other nodes and not yet handed over (a gauge: up and down). */
+        NOTIFY_BACKLOG,
+        /** Cursors that the periodic catch-up found behind their LMQ's end (a lost or late event). */
+        CATCH_UP_WAKEUPS,
+        /** Gateways that did not confirm a new filter in their view before SUBACK. */
+        SUBSCRIBE_SYNC_TIMEOUTS,
+        /** Meta calls that failed for want of a leader within the call timeout. */
+        META_TIMEOUTS
+    }
+
+    private final Map<Name, LongAdder> values = new EnumMap<>(Name.class);
+
+    public Counters() {
+        for (Name name : Name.values()) {
+            values.put(name, new LongAdder());
+        }
+    }
+
+    public void increment(Name name) {
+        values.get(name).increment();
+    }
+
+    public void add(Name name, long delta) {
+        values.get(name).add(delta);
+    }
+
+    public long get(Name name) {
+        return values.get(name).sum();
+    }
+
+    /** Every counter's current value. */
+    public Map<Name, Long> snapshot() {
+        Map<Name, Long> copy = new EnumMap<>(Name.class);
+        values.forEach((name, value) -> copy.put(name, value.sum()));
+        return copy;
+    }
+}
