@@ -11,7 +11,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.rmqtt.common.config.GatewayConfig;
+import org.rmqtt.common.health.Counters;
+import org.rmqtt.gateway.notify.CatchUp;
+import org.rmqtt.gateway.subscribe.FilterSync;
 import org.rmqtt.common.mapping.TopicMapper;
 import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.gateway.connect.ConnectHandler;
@@ -45,14 +49,23 @@ public final class Gateway implements AutoCloseable {
 
     private final GatewayConfig config;
     private final MetaClient meta;
+    private final Counters counters = new Counters();
+    /** Fault tests only: events this node drops as if they were lost on the way. */
+    private final Predicate<TopicEvent> loseEvent;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private InetSocketAddress mqttAddress;
     private int notifyPort;
     private SessionRegistry registry;
 
     public Gateway(GatewayConfig config, MetaClient meta) {
+        this(config, meta, event -> false);
+    }
+
+    /** For fault tests: {@code loseEvent} picks notify events to drop on arrival. */
+    Gateway(GatewayConfig config, MetaClient meta, Predicate<TopicEvent> loseEvent) {
         this.config = config;
         this.meta = meta;
+        this.loseEvent = loseEvent;
     }
 
     public void start() {
@@ -74,27 +87,37 @@ public final class Gateway implements AutoCloseable {
         store.start();
         store.requireRoute(config.redispatchTopic());
 
-        SubscriptionIndex index = new SubscriptionIndex(nodeId, meta);
-        TopicEventDispatcher dispatcher = new TopicEventDispatcher(index);
+        SubscriptionIndex[] indexRef = new SubscriptionIndex[1];
         NotifyHandler handler = new NotifyHandler() {
+            private final TopicEventDispatcher dispatcher = new TopicEventDispatcher(() -> indexRef[0]);
+
             @Override
             public void onTopicEvents(List<TopicEvent> events) {
-                dispatcher.dispatch(events);
+                dispatcher.dispatch(events.stream().filter(e -> !loseEvent.test(e)).toList());
             }
 
             @Override
             public CompletableFuture<byte[]> onSessionTakeover(String clientId, long epoch) {
                 return registry.handOver(clientId, epoch);
             }
+
+            @Override
+            public CompletableFuture<Void> onViewSync(long index) {
+                return meta.awaitViewIndex(index).orTimeout(config.subscribeSyncTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
         };
-        NotifyServer notifyServer = new NotifyServer(config.notifyHost(), config.notifyPort(), handler);
+        NotifyServer notifyServer = new NotifyServer(config.notifyHost(), config.notifyPort(), handler,
+                id -> id.equals(nodeId) || meta.node(id).isPresent(), counters);
         started.push(notifyServer);
         notifyServer.start();
         notifyPort = notifyServer.port();
         String notifyAddress = config.notifyHost() + ":" + notifyPort;
-        NotifyClient notifyClient = new NotifyClient(notifyAddress, handler);
+        NotifyClient notifyClient = new NotifyClient(nodeId, notifyAddress, handler, counters);
         started.push(notifyClient);
         notifyClient.start();
+        SubscriptionIndex index = new SubscriptionIndex(nodeId, meta,
+                new FilterSync(nodeId, meta, notifyClient, config.subscribeSyncTimeout(), counters));
+        indexRef[0] = index;
 
         registry = new SessionRegistry(nodeId, meta, notifyClient, config.sessionExpiry());
         MessageStore sharedReads = new CoalescingMessageStore(store, 64L << 20, Duration.ofSeconds(1));
@@ -119,11 +142,14 @@ public final class Gateway implements AutoCloseable {
         started.push(server);
         mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
                 config.connectTimeoutSeconds(), config.maxMessageSize(),
-                new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(store, meta))));
+                new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(store, meta, config.subscribeSyncTimeout()))));
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
         meta.heartbeat(self).join();
         timers.scheduleAtFixedRate(() -> heartbeat(self, index), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+        long catchUpMillis = config.catchUp().toMillis();
+        timers.scheduleWithFixedDelay(new CatchUp(index, sharedReads, counters), catchUpMillis, catchUpMillis,
+                TimeUnit.MILLISECONDS);
         long checkpointMillis = config.checkpointInterval().toMillis();
         timers.scheduleWithFixedDelay(registry::checkpoint, checkpointMillis, checkpointMillis, TimeUnit.MILLISECONDS);
 
@@ -157,6 +183,11 @@ public final class Gateway implements AutoCloseable {
 
     private Collection<String> notifyAddresses(Collection<String> nodeIds) {
         return nodeIds.stream().map(meta::node).flatMap(Optional::stream).map(GatewayNode::notifyAddress).toList();
+    }
+
+    /** What went wrong and how often: dropped and retried events, refused requests, catch-up wake-ups. */
+    public Counters counters() {
+        return counters;
     }
 
     public String nodeId() {

@@ -18,7 +18,8 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /** A real Eclipse Paho client that records what it receives. */
 public final class MqttTestClient implements AutoCloseable {
-    public record Received(String topic, String payload, int qos, boolean retained, boolean duplicate) {}
+    /** @param atNanos when it arrived ({@link System#nanoTime}) */
+    public record Received(String topic, String payload, int qos, boolean retained, boolean duplicate, long atNanos) {}
 
     private final MqttClient client;
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
@@ -48,7 +49,7 @@ public final class MqttTestClient implements AutoCloseable {
                 @Override
                 public void messageArrived(String topic, MqttMessage message) {
                     received.add(new Received(topic, new String(message.getPayload(), StandardCharsets.UTF_8),
-                            message.getQos(), message.isRetained(), message.isDuplicate()));
+                            message.getQos(), message.isRetained(), message.isDuplicate(), System.nanoTime()));
                 }
 
                 @Override

@@ -38,6 +38,12 @@ public final class TestGateways {
 
     /** A gateway of the cluster that {@code meta} serves. */
     public static Gateway start(org.rmqtt.meta.MetaClient meta) {
+        return start(meta, event -> false);
+    }
+
+    /** A gateway that drops the notify events {@code loseEvent} picks, as if they were lost on the way. */
+    static Gateway start(org.rmqtt.meta.MetaClient meta,
+                         java.util.function.Predicate<org.rmqtt.common.notify.TopicEvent> loseEvent) {
         try {
             Path dataDir = Files.createTempDirectory("rmqtt-gw-");
             dataDir.toFile().deleteOnExit();
@@ -51,7 +57,7 @@ public final class TestGateways {
                     "rocketmq.namesrv", rocketMq().namesrvAddress(),
                     "topic.rules", "sensors/#=sensors",
                     "rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN)));
-            Gateway gateway = new Gateway(config, meta);
+            Gateway gateway = new Gateway(config, meta, loseEvent);
             gateway.start();
             return gateway;
         } catch (java.io.IOException e) {

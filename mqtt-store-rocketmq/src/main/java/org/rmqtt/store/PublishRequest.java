@@ -23,6 +23,11 @@ public record PublishRequest(String topic, int qos, boolean retain, byte[] paylo
         wildcardFilters = Set.copyOf(wildcardFilters);
     }
 
+    /** The same message, dispatched to {@code filters}. */
+    public PublishRequest withWildcardFilters(Set<String> filters) {
+        return new PublishRequest(topic, qos, retain, payload, clientId, filters);
+    }
+
     /** The LMQs the message is indexed in. */
     public List<String> lmqs() {
         return LmqDispatch.lmqs(topic, wildcardFilters);

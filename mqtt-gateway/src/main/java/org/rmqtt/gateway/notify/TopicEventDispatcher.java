@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.gateway.session.Session;
 import org.rmqtt.gateway.session.Subscription;
@@ -14,15 +15,24 @@ import org.rmqtt.gateway.subscribe.SubscriptionIndex;
  * one task per session per batch.
  */
 public final class TopicEventDispatcher {
-    private final SubscriptionIndex index;
+    private final Supplier<SubscriptionIndex> index;
 
     private record Wakeup(Subscription subscription, String broker, long offset) {}
 
     public TopicEventDispatcher(SubscriptionIndex index) {
+        this(() -> index);
+    }
+
+    /** For a node whose index is built after its notify endpoint: events before that find no subscriptions. */
+    public TopicEventDispatcher(Supplier<SubscriptionIndex> index) {
         this.index = index;
     }
 
     public void dispatch(List<TopicEvent> events) {
+        SubscriptionIndex index = this.index.get();
+        if (index == null || events.isEmpty()) {
+            return;
+        }
         Map<Session, List<Wakeup>> bySession = new HashMap<>();
         for (TopicEvent event : events) {
             index.match(event.topic(), (filter, sub) -> {

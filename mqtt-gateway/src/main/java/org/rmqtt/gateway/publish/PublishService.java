@@ -8,8 +8,11 @@ import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
@@ -42,10 +45,21 @@ public final class PublishService {
 
     private final MessageStore store;
     private final MetaClient meta;
+    private final Duration maxViewAge;
 
     public PublishService(MessageStore store, MetaClient meta) {
+        this(store, meta, Duration.ofSeconds(1));
+    }
+
+    /**
+     * @param maxViewAge the oldest meta view a message is dispatched with (a staler one is refreshed
+     *                   first, waiting at most one attempt): a SUBACK waits this long for a gateway
+     *                   that did not confirm the new filter, so such a gateway cannot miss it either
+     */
+    public PublishService(MessageStore store, MetaClient meta, Duration maxViewAge) {
         this.store = store;
         this.meta = meta;
+        this.maxViewAge = maxViewAge;
     }
 
     /** On the session's loop. Takes ownership of {@code msg}'s payload (released by the caller). */
@@ -72,9 +86,9 @@ public final class PublishService {
             }
             inbound.awaitingRelease().put(packetId, false);
         }
+        // The wildcard filters are looked up when the write leaves the lane, with a fresh view.
         PublishRequest request = new PublishRequest(topic, qos, msg.fixedHeader().isRetain(),
-                ByteBufUtil.getBytes(msg.payload()), session.clientId(),
-                meta.matchingWildcardFilters(topic));
+                ByteBufUtil.getBytes(msg.payload()), session.clientId(), Set.of());
         InboundState.Lane lane = inbound.lane(topic);
         lane.waiting.add(new InboundState.Incoming(request, packetId));
         inbound.storing(1);
@@ -91,6 +105,22 @@ public final class PublishService {
      * next ones gather, so a fast publisher gets batches and its order is kept.
      */
     private void write(Session session, InboundState.Lane lane) {
+        lane.writing = true;
+        CompletableFuture<Void> fresh = meta.freshView(maxViewAge);
+        if (fresh.isDone()) {
+            writeNow(session, lane);
+        } else {
+            // Rare (a paused process, a meta outage): the view is refreshed off the event loop.
+            fresh.whenComplete((v, e) -> session.execute(() -> writeNow(session, lane)));
+        }
+    }
+
+    private void writeNow(Session session, InboundState.Lane lane) {
+        if (lane.waiting.isEmpty()) {
+            lane.writing = false;
+            return;
+        }
+        Set<String> filters = meta.matchingWildcardFilters(lane.waiting.peek().request().topic());
         List<InboundState.Incoming> batch = new ArrayList<>();
         int bytes = 0;
         while (!lane.waiting.isEmpty() && batch.size() < MAX_BATCH) {
@@ -98,10 +128,10 @@ public final class PublishService {
             if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
                 break; // RocketMQ checks a batch against its message size limit as a whole
             }
-            batch.add(lane.waiting.poll());
+            InboundState.Incoming next = lane.waiting.poll();
+            batch.add(new InboundState.Incoming(next.request().withWildcardFilters(filters), next.packetId()));
             bytes += size;
         }
-        lane.writing = true;
         store(session, lane, batch, 0);
     }
 

@@ -447,6 +447,26 @@ public final class Session {
         maybePull(sub, cursor);
     }
 
+    /**
+     * The periodic catch-up read {@code end} as the next offset of {@code sub}'s LMQ on
+     * {@code broker}: reads up to there if no event said so.
+     *
+     * @return whether this told the cursor something new (an event was lost or is late)
+     */
+    public boolean onCatchUp(Subscription sub, String broker, long end) {
+        if (closed || subscriptions.get(sub.filter()) != sub) {
+            return false;
+        }
+        Subscription.Cursor cursor = sub.cursors.get(broker);
+        if (cursor == null || cursor.knownEnd >= end) {
+            // No cursor: a broker that joined after the subscription; its first event starts one.
+            return false;
+        }
+        cursor.knownEnd = end;
+        maybePull(sub, cursor);
+        return true;
+    }
+
     private void maybePull(Subscription sub, Subscription.Cursor cursor) {
         if (closed || resuming || cursor.pulling || cursor.retryScheduled || cursor.nextOffset >= cursor.knownEnd) {
             return;

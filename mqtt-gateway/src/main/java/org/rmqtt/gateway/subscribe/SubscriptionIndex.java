@@ -20,20 +20,37 @@ public final class SubscriptionIndex {
 
     private final String nodeId;
     private final MetaClient meta;
+    /** After a new filter is in meta: until every publisher's view has it. */
+    private final java.util.function.Supplier<CompletableFuture<Void>> visibleEverywhere;
     private final SubscriptionTrie<Subscription> trie = new SubscriptionTrie<>();
     /** Meta updates of one filter are chained so that an add and a remove cannot overtake each other. */
     private final Map<String, CompletableFuture<Void>> metaTails = new HashMap<>();
 
+    /** For a single gateway: no other publisher to wait for. */
     public SubscriptionIndex(String nodeId, MetaClient meta) {
-        this.nodeId = nodeId;
-        this.meta = meta;
+        this(nodeId, meta, () -> CompletableFuture.completedFuture(null));
     }
 
-    /** Adds {@code sub}; completes when meta knows this node holds the filter. */
+    public SubscriptionIndex(String nodeId, MetaClient meta, FilterSync sync) {
+        this(nodeId, meta, sync::visibleEverywhere);
+    }
+
+    private SubscriptionIndex(String nodeId, MetaClient meta,
+                              java.util.function.Supplier<CompletableFuture<Void>> visibleEverywhere) {
+        this.nodeId = nodeId;
+        this.meta = meta;
+        this.visibleEverywhere = visibleEverywhere;
+    }
+
+    /**
+     * Adds {@code sub}; completes when meta knows this node holds the filter and every live
+     * gateway's view has it, so what any of them stores from then on is dispatched to it.
+     */
     public CompletableFuture<Void> add(Subscription sub) {
         synchronized (metaTails) {
             if (trie.add(sub.filter(), sub)) {
-                return chain(sub.filter(), () -> meta.addFilter(nodeId, sub.filter()));
+                return chain(sub.filter(), () -> meta.addFilter(nodeId, sub.filter())
+                        .thenCompose(v -> visibleEverywhere.get()));
             }
             CompletableFuture<Void> pending = metaTails.get(sub.filter());
             return pending != null ? pending : CompletableFuture.completedFuture(null);
@@ -68,6 +85,11 @@ public final class SubscriptionIndex {
     /** Visits every local subscription whose filter matches {@code topicName}. */
     public void match(String topicName, BiConsumer<String, Subscription> visitor) {
         trie.match(topicName, visitor);
+    }
+
+    /** The local subscriptions on exactly {@code filter}. */
+    public java.util.Set<Subscription> subscriptions(String filter) {
+        return trie.values(filter);
     }
 
     /** Every filter with a subscription on this node. */

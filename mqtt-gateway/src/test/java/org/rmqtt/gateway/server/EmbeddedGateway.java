@@ -58,7 +58,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.index = new SubscriptionIndex(NODE_ID, meta);
         this.dispatcher = new TopicEventDispatcher(index);
         SessionRegistry[] self = new SessionRegistry[1];
-        notifyClient = new NotifyClient(NOTIFY_ADDRESS, new NotifyHandler() {
+        notifyClient = new NotifyClient(NODE_ID, NOTIFY_ADDRESS, new NotifyHandler() {
             @Override
             public void onTopicEvents(List<TopicEvent> events) {
                 dispatcher.dispatch(events);
@@ -68,7 +68,12 @@ public final class EmbeddedGateway implements AutoCloseable {
             public java.util.concurrent.CompletableFuture<byte[]> onSessionTakeover(String clientId, long epoch) {
                 return self[0].handOver(clientId, epoch);
             }
-        });
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> onViewSync(long index) {
+                return meta.awaitViewIndex(index);
+            }
+        }, new org.rmqtt.common.health.Counters());
         registry = new SessionRegistry(NODE_ID, meta, notifyClient, sessionExpiry);
         self[0] = registry;
         SessionFactory sessions = new SessionFactory(store, index, meta, registry, maxInflight, pullBatch);
