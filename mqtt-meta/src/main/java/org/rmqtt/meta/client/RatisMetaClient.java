@@ -35,6 +35,8 @@ import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
 import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.rmqtt.common.health.Counters;
+import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.MetaClient;
@@ -133,6 +135,8 @@ public final class RatisMetaClient implements MetaClient {
     private int readsInFlight;
     private volatile boolean closed;
     private final AutoCloseable owned;
+    private final Counters counters = new Counters();
+    private final ThrottledWarning unavailableWarning = new ThrottledWarning(LOG, Duration.ofSeconds(10));
 
     private RatisMetaClient(Config config, AutoCloseable owned) {
         this.config = config;
@@ -189,6 +193,11 @@ public final class RatisMetaClient implements MetaClient {
         }
     }
 
+    /** Meta calls that failed for want of a leader, among others; for metrics. */
+    public Counters counters() {
+        return counters;
+    }
+
     // ---- plumbing ----
 
     /**
@@ -241,7 +250,12 @@ public final class RatisMetaClient implements MetaClient {
                     if (error == null) {
                         result.complete(value);
                     } else {
-                        result.completeExceptionally(translate(call.what, error));
+                        Throwable failure = translate(call.what, error);
+                        if (failure instanceof MetaUnavailableException) {
+                            counters.increment(Counters.Name.META_TIMEOUTS);
+                            unavailableWarning.warn("meta", "Meta calls are failing: {}", failure.getMessage());
+                        }
+                        result.completeExceptionally(failure);
                     }
                 }, callbackExecutor);
         if (closed) {

@@ -55,11 +55,15 @@ final class ViewFollower implements AutoCloseable {
     private final TreeMap<Long, List<CompletableFuture<Void>>> freshWaiters = new TreeMap<>();
     private boolean failing;
     private volatile boolean closed;
+    private final String name;
+    /** Poll thread only. */
+    private Object lastLeader;
 
     ViewFollower(RaftClient client, Duration pollInterval, Duration callTimeout, String name) {
         this.client = client;
         this.pollInterval = pollInterval;
         this.callTimeout = callTimeout;
+        this.name = name;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meta-view-" + name);
             t.setDaemon(true);
@@ -149,6 +153,7 @@ final class ViewFollower implements AutoCloseable {
                 more = syncedIndex == Long.MIN_VALUE ? reload() : pullChanges();
             }
             freshSinceNanos = started;
+            noteLeader();
             if (failing) {
                 LOG.info("Meta view is following the leader again at index {}", syncedIndex);
                 failing = false;
@@ -165,6 +170,16 @@ final class ViewFollower implements AutoCloseable {
             } else {
                 LOG.debug("Meta view poll failed: {}", e.toString());
             }
+        }
+    }
+
+    /** Logs at INFO when the leader this client talks to changes. */
+    private void noteLeader() {
+        Object leader = client.getLeaderId();
+        if (leader != null && !leader.equals(lastLeader)) {
+            LOG.info("Meta client {} follows meta leader {}{}", name, leader,
+                    lastLeader == null ? "" : " (was " + lastLeader + ")");
+            lastLeader = leader;
         }
     }
 

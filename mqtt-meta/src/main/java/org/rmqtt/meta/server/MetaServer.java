@@ -37,6 +37,9 @@ import org.slf4j.LoggerFactory;
 public final class MetaServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetaServer.class);
+    private static final long SILENT_FOLLOWER_MILLIS = 5_000;
+    private final org.rmqtt.common.health.ThrottledWarning silentFollowers =
+            new org.rmqtt.common.health.ThrottledWarning(LOG, Duration.ofSeconds(30));
 
     private final MetaServerConfig config;
     private MetaStateMachine stateMachine;
@@ -131,6 +134,7 @@ public final class MetaServer implements AutoCloseable {
                 leaderTerm = info.getCurrentTerm();
                 leaderSinceNanos = System.nanoTime();
             }
+            reportSilentFollowers(info);
             if (System.nanoTime() - leaderSinceNanos < config.leaseGrace().toNanos()) {
                 return;
             }
@@ -147,6 +151,25 @@ public final class MetaServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.warn("Meta peer {} failed to expire gateway leases or sessions: {}", config.id(), e.toString());
+        }
+    }
+
+    /**
+     * Ratis logs each failed append to a dead follower with a stack trace (quieted in
+     * conf/logback.xml); this says it once per interval per follower instead.
+     */
+    private void reportSilentFollowers(DivisionInfo info) {
+        var role = info.getRoleInfoProto();
+        if (!role.hasLeaderInfo()) {
+            return;
+        }
+        for (var follower : role.getLeaderInfo().getFollowerInfoList()) {
+            long silentMillis = follower.getLastRpcElapsedTimeMs();
+            if (silentMillis > SILENT_FOLLOWER_MILLIS) {
+                String id = follower.getId().getId().toStringUtf8();
+                silentFollowers.warn(id, "Meta leader {}: peer {} has not answered for {} s", config.id(), id,
+                        silentMillis / 1000);
+            }
         }
     }
 

@@ -246,6 +246,14 @@ final class MetaStateMachine extends BaseStateMachine {
         }
     }
 
+    /** Every change, on every peer, at INFO: who leads is the first question in an outage. */
+    @Override
+    public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+                                    org.apache.ratis.protocol.RaftPeerId newLeaderId) {
+        LOG.info("Meta peer {}: the meta leader is now {}", member.getPeerId(),
+                newLeaderId == null ? "unknown (election under way)" : newLeaderId);
+    }
+
     /** For the lease reaper on the leader: whether an expiry entry would drop anything. */
     boolean hasExpiredLeases(long nowMillis) {
         lock.readLock().lock();

@@ -45,8 +45,8 @@ public final class Notifier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
     /** On a redispatched copy: the id of the message it copies. */
     public static final String ORIGIN_MESSAGE_ID = "mqttOriginMsgId";
-    /** Longer than the client's retry window, so normally every event is settled before the offset moves. */
-    private static final Duration HAND_OVER_WAIT = NotifyClient.RETRY_WINDOW.plusSeconds(5);
+    /** Longer than one notify RPC may take: a failed one releases its events to background retries. */
+    private static final Duration HAND_OVER_WAIT = Duration.ofSeconds(5);
 
     private final DefaultMQPushConsumer consumer;
     private final DefaultMQProducer redispatcher;
@@ -115,10 +115,9 @@ public final class Notifier implements AutoCloseable {
     }
 
     /**
-     * A message counts as consumed only once its events were handed to their gateways (or given
-     * up after retries): a notifier that dies before leaves it to the next one in the group.
-     * Bounded, so a stuck peer cannot hold the queue for ever; past the bound the events are
-     * still being retried in the background.
+     * A message counts as consumed only once its events were handed to their gateways (or, for a
+     * gateway that is failing, queued for retries): a notifier that dies before leaves the message
+     * to the next one in the group. Bounded, so a stuck peer cannot hold the queue for ever.
      */
     private static void awaitHandOver(List<CompletableFuture<Void>> handed) {
         if (handed.isEmpty()) {

@@ -33,14 +33,17 @@ import org.slf4j.LoggerFactory;
  * <p>A batch that fails (node busy, restarting, not yet aware of us) is sent again with back-off
  * until {@link #RETRY_WINDOW} has passed; only then, or when the backlog to a node is full, are
  * events given up (counted; the receiver's periodic catch-up still finds the messages). Each event
- * has a future that completes once it was handed over or given up, so the notifier does not count
- * a message as consumed before that.
+ * has a future that completes once the node took it, so the notifier does not count a message as
+ * consumed before that. To a node whose last attempt failed (dead, paused, overloaded) the future
+ * completes at once: its events are retried in the background, and one sick node does not hold
+ * up the notifier, and so every other node's events.
  */
 public final class NotifyClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NotifyClient.class);
     private static final int MAX_BATCH = 512;
     /** Events are hints; past this backlog a slow node loses some and its catch-up finds them. */
     private static final int MAX_BACKLOG = 100_000;
+    private static final int WARN_BACKLOG = 10_000;
     private static final long TIMEOUT_MS = 3_000;
     /** How long a batch is retried: past this the node is probably gone (its lease runs out soon). */
     static final Duration RETRY_WINDOW = Duration.ofSeconds(10);
@@ -63,6 +66,8 @@ public final class NotifyClient implements AutoCloseable {
         final Queue<Queued> events = new ConcurrentLinkedQueue<>();
         final AtomicInteger size = new AtomicInteger();
         final AtomicBoolean sending = new AtomicBoolean();
+        /** The last attempt failed: nobody waits for this node's hand-over until one succeeds. */
+        volatile boolean failing;
     }
 
     public NotifyClient(String localNodeId, String localAddress, NotifyHandler localHandler, Counters counters) {
@@ -98,7 +103,15 @@ public final class NotifyClient implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         counters.increment(Counters.Name.NOTIFY_BACKLOG);
+        int backlog = box.size.get();
+        if (backlog > WARN_BACKLOG) {
+            warnings.warn("slow " + address, "Notify backlog to {} is {} events: the node takes events slower than "
+                    + "they come", address, backlog);
+        }
         Queued queued = new Queued(event, new CompletableFuture<>());
+        if (box.failing) {
+            queued.handed().complete(null);
+        }
         box.events.add(queued);
         if (box.sending.compareAndSet(false, true)) {
             flush(address, box);
@@ -129,10 +142,13 @@ public final class NotifyClient implements AutoCloseable {
         request.setBody(body);
         invoke(address, request).whenComplete((ok, error) -> {
             if (error == null) {
+                box.failing = false;
                 settle(box, batch);
                 flush(address, box);
                 return;
             }
+            box.failing = true;
+            batch.forEach(q -> q.handed().complete(null));
             long delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(tries, 10));
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay) - deadline > 0) {
                 counters.add(Counters.Name.NOTIFY_EVENTS_DROPPED, batch.size());
