@@ -122,6 +122,44 @@ class ClusterDeliveryIT {
     }
 
     @Test
+    void aGatewayWhoseLeaseLapsesKeepsItsFiltersAndLosesNoMessage() throws Exception {
+        // Heartbeats every 10 s against a 7 s lease: the node lapses for about 3 s of every 10, as
+        // a paused process would; its filters outlive the lease by one lease, past its next heartbeat.
+        RatisMetaClient metaC = cluster.newClient(Duration.ofSeconds(20), Duration.ofSeconds(7));
+        String root = "lapse-" + System.nanoTime();
+        String filter = root + "/+";
+        List<String> sent = new java.util.ArrayList<>();
+        try (Gateway c = TestGateways.start(metaC);
+             MqttTestClient sub = new MqttTestClient(c.mqttPort(), "lapse-sub-" + System.nanoTime(), 1000);
+             MqttTestClient pub = new MqttTestClient(b.mqttPort())) {
+            sub.subscribe(filter, 1);
+            RatisMetaClient metaB = cluster.newClient();
+            int i = 0;
+            // While C is live, while its lease has lapsed (as B sees it), and after it is back.
+            for (boolean live : new boolean[] {true, false}) {
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (metaB.node(c.nodeId()).isPresent() == live) {
+                    assertThat(System.nanoTime()).as("C live=%s for too long", live).isLessThan(deadline);
+                    assertThat(metaB.matchingWildcardFilters(root + "/x")).as("C's filter, C live=%s", live)
+                            .contains(filter);
+                    String payload = (live ? "live-" : "lapsed-") + i++;
+                    pub.publish(root + "/" + i, payload, 1);
+                    sent.add(payload);
+                    Thread.sleep(100);
+                }
+            }
+            for (int k = 0; k < 20; k++) {
+                String payload = "back-" + i++;
+                pub.publish(root + "/" + i, payload, 1);
+                sent.add(payload);
+            }
+            List<Received> got = sub.collect(root, sent.size(), WAIT);
+            assertThat(got).extracting(Received::payload).containsExactlyInAnyOrderElementsOf(sent);
+            assertThat(sent).anyMatch(p -> p.startsWith("lapsed"));
+        }
+    }
+
+    @Test
     void aLoneMessageWhoseEventsAreAllLostIsStillDelivered() throws Exception {
         String topic = "quiet-" + System.nanoTime() + "/t";
         try (MqttTestClient sub = new MqttTestClient(a.mqttPort());

@@ -43,8 +43,13 @@ final class RatisMetaCluster implements AutoCloseable {
     }
 
     RatisMetaClient newClient(Duration callTimeout) {
+        return newClient(callTimeout, RatisMetaClient.Config.of(peers).leaseTime());
+    }
+
+    /** A client whose heartbeats grant {@code leaseTime}: shorter than a gateway's heartbeat period, leases lapse. */
+    RatisMetaClient newClient(Duration callTimeout, Duration leaseTime) {
         RatisMetaClient client = RatisMetaClient.connect(RatisMetaClient.Config.of(peers)
-                .withCallTimeout(callTimeout)).awaitView();
+                .withCallTimeout(callTimeout).withLeaseTime(leaseTime)).awaitView();
         clients.add(client);
         return client;
     }
