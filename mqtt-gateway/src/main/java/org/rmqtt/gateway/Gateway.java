@@ -162,15 +162,16 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Renews the lease. A node whose lease expired (a long pause, meta unreachable) lost its filters
-     * and session claims in meta: it registers them again, or no events and wildcard dispatch
-     * would reach it, its sessions' saves would be refused and takeovers would not find it.
+     * Renews the lease. A node whose lease expired (a long pause, meta unreachable) lost its
+     * session claims in meta, and after one more lease its filters: it registers them again, or
+     * no events and wildcard dispatch would reach it, its sessions' saves would be refused and
+     * takeovers would not find it. Meanwhile its sessions read on through the catch-up.
      */
     private void heartbeat(GatewayNode self, SubscriptionIndex index) {
         boolean expired = meta.node(self.id()).isEmpty();
         meta.heartbeat(self).thenRun(() -> {
             if (expired) {
-                LOG.warn("Gateway {} had lost its meta lease; registering its {} filters and {} session claims again",
+                LOG.warn("Gateway {} had lost its meta lease; confirming its {} filters and registering {} session claims again",
                         self.id(), index.filterCount(), registry.connectedCount());
                 index.filters().forEach(filter -> meta.addFilter(self.id(), filter));
                 registry.reclaimAll();

@@ -77,6 +77,18 @@ class ClusterDeliveryIT {
             List<Received> got = sub.collect(root, rounds, WAIT);
             assertThat(got).extracting(Received::payload).containsExactlyInAnyOrderElementsOf(
                     IntStream.range(0, rounds).mapToObj(i -> "m" + i).toList());
+            // What the catch-up costs with this many filters on the node, for the record.
+            Counters.Name[] stats = {Counters.Name.CATCH_UP_ROUNDS, Counters.Name.CATCH_UP_QUERIES,
+                Counters.Name.CATCH_UP_MILLIS};
+            long[] before = java.util.Arrays.stream(stats).mapToLong(n -> a.counters().get(n)).toArray();
+            Thread.sleep(5_000);
+            long[] after = java.util.Arrays.stream(stats).mapToLong(n -> a.counters().get(n)).toArray();
+            long roundsRun = after[0] - before[0];
+            assertThat(roundsRun).as("catch-up rounds in 5 s").isPositive();
+            long queriesPerRound = (after[1] - before[1]) / roundsRun;
+            assertThat(queriesPerRound).as("at most one query per filter").isBetween(1L, (long) rounds);
+            System.out.printf("catch-up with %d filters on the node: %d rounds in 5 s, %.1f ms a round%n",
+                    queriesPerRound, roundsRun, (after[2] - before[2]) / (double) roundsRun);
         }
         // For the record (docs/architecture.md), not asserted.
         System.out.printf("subscribe-on-A then publish-on-B: %d rounds in %d ms, SUBSCRIBE to SUBACK %.1f ms on average%n",

@@ -22,6 +22,10 @@ public final class Counters {
         NOTIFY_BACKLOG,
         /** Cursors that the periodic catch-up found behind their LMQ's end (a lost or late event). */
         CATCH_UP_WAKEUPS,
+        /** Catch-up rounds run, the LMQ end queries they made, and the time they took. */
+        CATCH_UP_ROUNDS,
+        CATCH_UP_QUERIES,
+        CATCH_UP_MILLIS,
         /** Gateways that did not confirm a new filter in their view before SUBACK. */
         SUBSCRIBE_SYNC_TIMEOUTS,
         /** Meta calls that failed for want of a leader within the call timeout. */

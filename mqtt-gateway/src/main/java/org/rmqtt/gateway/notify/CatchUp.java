@@ -53,7 +53,11 @@ public final class CatchUp implements Runnable {
             running.set(false);
             return;
         }
+        long started = System.nanoTime();
         store.maxOffsets(filterOf.keySet()).whenComplete((ends, error) -> {
+            counters.increment(Counters.Name.CATCH_UP_ROUNDS);
+            counters.add(Counters.Name.CATCH_UP_QUERIES, filterOf.size());
+            counters.add(Counters.Name.CATCH_UP_MILLIS, (System.nanoTime() - started) / 1_000_000);
             try {
                 if (error != null) {
                     LOG.debug("Catch-up round failed: {}", error.toString());
