@@ -72,9 +72,9 @@ public interface MetaClient extends AutoCloseable {
     CompletableFuture<Void> awaitViewIndex(long index);
 
     /**
-     * Completes at once while the views were confirmed current within {@code maxAge}. Otherwise
-     * completes after the next attempt to bring them up to date, whether it reached meta or not,
-     * so a caller waits at most one attempt and then uses what it has.
+     * Completes at once while the views were confirmed current within {@code maxAge}, or while
+     * meta cannot be reached (the last attempt failed). Otherwise completes after the next attempt
+     * to bring them up to date, whether it reached meta or not.
      */
     CompletableFuture<Void> freshView(java.time.Duration maxAge);
 

@@ -110,8 +110,10 @@ public final class PublishService {
         if (fresh.isDone()) {
             writeNow(session, lane);
         } else {
-            // Rare (a paused process, a meta outage): the view is refreshed off the event loop.
-            fresh.whenComplete((v, e) -> session.execute(() -> writeNow(session, lane)));
+            // Rare (a resumed process, the start of a meta outage): the view is refreshed off the
+            // event loop, and never waited for longer than the age bound itself.
+            fresh.completeOnTimeout(null, maxViewAge.toMillis(), TimeUnit.MILLISECONDS)
+                    .whenComplete((v, e) -> session.execute(() -> writeNow(session, lane)));
         }
     }
 

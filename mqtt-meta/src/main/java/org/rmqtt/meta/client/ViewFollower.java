@@ -53,7 +53,7 @@ final class ViewFollower implements AutoCloseable {
     private long pollsStarted;
     /** Freshness waiters by the number of the poll whose end they wait for. */
     private final TreeMap<Long, List<CompletableFuture<Void>>> freshWaiters = new TreeMap<>();
-    private boolean failing;
+    private volatile boolean failing;
     private volatile boolean closed;
     private final String name;
     /** Poll thread only. */
@@ -103,7 +103,8 @@ final class ViewFollower implements AutoCloseable {
      * caller never waits longer than one poll attempt.
      */
     CompletableFuture<Void> awaitFresh(Duration maxAge) {
-        if (System.nanoTime() - freshSinceNanos < maxAge.toNanos()) {
+        // A view that cannot reach meta is used as it is: waiting would stop publishing for an outage.
+        if (System.nanoTime() - freshSinceNanos < maxAge.toNanos() || failing) {
             return DONE;
         }
         CompletableFuture<Void> future = new CompletableFuture<>();
