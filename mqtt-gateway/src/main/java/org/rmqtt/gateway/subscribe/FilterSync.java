@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.rmqtt.common.health.Counters;
 import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.meta.GatewayNode;
@@ -27,6 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FilterSync {
     private static final Logger LOG = LoggerFactory.getLogger(FilterSync.class);
+    /** Pause before asking a node again that refused (it does not know this node yet, or is busy). */
+    private static final long RETRY_MS = 50;
 
     private final String nodeId;
     private final MetaClient meta;
@@ -46,34 +47,44 @@ public final class FilterSync {
     /** Call after the filter write completed; never completes exceptionally. */
     public CompletableFuture<Void> visibleEverywhere() {
         long index = meta.viewIndex();
+        long deadline = System.nanoTime() + timeout.toNanos();
         List<CompletableFuture<Void>> confirmations = new ArrayList<>();
         for (GatewayNode node : meta.liveNodes()) {
-            if (node.id().equals(nodeId)) {
-                continue;
+            if (!node.id().equals(nodeId)) {
+                CompletableFuture<Void> confirmed = new CompletableFuture<>();
+                ask(node, index, deadline, confirmed);
+                confirmations.add(confirmed);
             }
-            CompletableFuture<Void> confirmed = new CompletableFuture<>();
-            notify.syncView(node.notifyAddress(), index)
-                    .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .whenComplete((ok, error) -> {
-                        if (error == null || refused(error)) {
-                            confirmed.complete(null);
-                            return;
-                        }
-                        counters.increment(Counters.Name.SUBSCRIBE_SYNC_TIMEOUTS);
-                        warnings.warn(node.id(), "Gateway {} did not confirm meta index {} within {} ms; "
-                                + "SUBACK waited the full timeout for it: {}", node.id(), index, timeout.toMillis(),
-                                error.toString());
-                        // A quick error is waited out too: the node may still be storing messages.
-                        CompletableFuture.delayedExecutor(remaining(error), TimeUnit.MILLISECONDS)
-                                .execute(() -> confirmed.complete(null));
-                    });
-            confirmations.add(confirmed);
         }
         return CompletableFuture.allOf(confirmations.toArray(CompletableFuture[]::new));
     }
 
-    private long remaining(Throwable error) {
-        return unwrap(error) instanceof TimeoutException ? 0 : timeout.toMillis();
+    /**
+     * Asks until the node confirms or the deadline passes. A refusal (it does not know this node
+     * yet, its queue is full) is asked again shortly; at the deadline the node is given up, which
+     * is safe because it does not store with a view older than the timeout.
+     */
+    private void ask(GatewayNode node, long index, long deadline, CompletableFuture<Void> confirmed) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+            counters.increment(Counters.Name.SUBSCRIBE_SYNC_TIMEOUTS);
+            warnings.warn(node.id(), "Gateway {} did not confirm meta index {} within {} ms; SUBACK waited the full "
+                    + "timeout for it", node.id(), index, timeout.toMillis());
+            confirmed.complete(null);
+            return;
+        }
+        notify.syncView(node.notifyAddress(), index)
+                .orTimeout(left, TimeUnit.MILLISECONDS)
+                .whenComplete((ok, error) -> {
+                    if (error == null || refused(error)) {
+                        confirmed.complete(null);
+                    } else {
+                        long pause = Math.max(0, Math.min(RETRY_MS,
+                                TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                        CompletableFuture.delayedExecutor(pause, TimeUnit.MILLISECONDS)
+                                .execute(() -> ask(node, index, deadline, confirmed));
+                    }
+                });
     }
 
     /** Connection refused: nothing listens on the node's notify port, so it stores nothing either. */
@@ -85,13 +96,5 @@ public final class FilterSync {
             }
         }
         return false;
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 }
