@@ -86,16 +86,16 @@ class NotifyRpcTest {
             RemotingCommand garbage = RemotingCommand.createRequestCommand(NotifyProtocol.TOPIC_EVENTS, null);
             garbage.addExtField(NotifyClient.FROM, "gw-b");
             garbage.setBody(new byte[] {1, 2, 3});
-            assertThat(raw.invokeSync(address, garbage, 3_000).getCode()).isNotEqualTo(ResponseCode.SUCCESS);
+            assertThat(raw.invokeSync(address, garbage, 15_000).getCode()).isNotEqualTo(ResponseCode.SUCCESS);
 
             RemotingCommand anonymous = RemotingCommand.createRequestCommand(NotifyProtocol.VIEW_SYNC, null);
             anonymous.setBody(NotifyProtocol.viewSync(1));
-            assertThat(raw.invokeSync(address, anonymous, 3_000).getCode()).isEqualTo(ResponseCode.NO_PERMISSION);
+            assertThat(raw.invokeSync(address, anonymous, 15_000).getCode()).isEqualTo(ResponseCode.NO_PERMISSION);
 
             RemotingCommand badSync = RemotingCommand.createRequestCommand(NotifyProtocol.VIEW_SYNC, null);
             badSync.addExtField(NotifyClient.FROM, "gw-b");
             badSync.setBody("not a number".getBytes());
-            assertThat(raw.invokeSync(address, badSync, 3_000).getCode()).isNotEqualTo(ResponseCode.SUCCESS);
+            assertThat(raw.invokeSync(address, badSync, 15_000).getCode()).isNotEqualTo(ResponseCode.SUCCESS);
         } finally {
             raw.shutdown();
         }
