@@ -30,6 +30,13 @@ import org.apache.rocketmq.common.message.MessageDecoder;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
 import org.apache.rocketmq.common.sysflag.PullSysFlag;
+import org.apache.rocketmq.remoting.InvokeCallback;
+import org.apache.rocketmq.remoting.netty.ResponseFuture;
+import org.apache.rocketmq.remoting.protocol.RemotingCommand;
+import org.apache.rocketmq.remoting.protocol.RequestCode;
+import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.apache.rocketmq.remoting.protocol.header.GetMaxOffsetRequestHeader;
+import org.apache.rocketmq.remoting.protocol.header.GetMaxOffsetResponseHeader;
 import org.apache.rocketmq.remoting.protocol.header.PullMessageRequestHeader;
 import org.apache.rocketmq.remoting.protocol.route.BrokerData;
 import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
@@ -285,35 +292,70 @@ public final class RocketMqMessageStore implements MessageStore {
     }
 
     /**
-     * One task for the whole set: RocketMQ 5.3.3 has no batched max-offset request for LMQs (its
-     * topic-stats call needs a topic config, which LMQs lack), so this is one small loopback-cheap
-     * GET_MAX_OFFSET per LMQ and broker, sent one after the other on a store thread, not one task each.
+     * RocketMQ 5.3.3 has no batched max-offset request for LMQs (its topic-stats call needs a
+     * topic config, which LMQs lack), so this sends one small GET_MAX_OFFSET per LMQ and broker,
+     * all asynchronously: the round costs about one round trip plus the broker's work, not one
+     * round trip per LMQ. A query that fails leaves its LMQ out of the result.
      */
     @Override
     public CompletableFuture<Map<String, Map<String, Long>>> maxOffsets(java.util.Collection<String> lmqs) {
-        List<String> wanted = List.copyOf(lmqs);
-        return CompletableFuture.supplyAsync(() -> {
-            Map<String, Map<String, Long>> result = new HashMap<>();
-            Map<String, String> addresses = new HashMap<>();
+        Map<String, String> addresses = new HashMap<>();
+        try {
             for (String broker : brokerNames()) {
                 addresses.put(broker, brokerAddress(broker));
             }
-            for (String lmq : wanted) {
-                Map<String, Long> offsets = new HashMap<>();
-                for (Map.Entry<String, String> broker : addresses.entrySet()) {
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Map<String, Map<String, Long>> result = new java.util.concurrent.ConcurrentHashMap<>();
+        List<CompletableFuture<Void>> queries = new ArrayList<>();
+        for (String lmq : lmqs) {
+            addresses.forEach((broker, address) -> queries.add(maxOffset(address, broker, lmq)
+                    .thenAccept(offset -> result.computeIfAbsent(lmq, l -> new java.util.concurrent.ConcurrentHashMap<>())
+                            .put(broker, offset))
+                    .exceptionally(e -> {
+                        LOG.debug("max offset of {}@{} failed: {}", lmq, broker, e.toString());
+                        return null;
+                    })));
+        }
+        return CompletableFuture.allOf(queries.toArray(CompletableFuture[]::new)).thenApply(v -> result);
+    }
+
+    private CompletableFuture<Long> maxOffset(String address, String broker, String lmq) {
+        GetMaxOffsetRequestHeader header = new GetMaxOffsetRequestHeader();
+        header.setTopic(lmq);
+        header.setQueueId(MixAll.LMQ_QUEUE_ID);
+        header.setBrokerName(broker);
+        RemotingCommand request = RemotingCommand.createRequestCommand(RequestCode.GET_MAX_OFFSET, header);
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        try {
+            client.getMQClientAPIImpl().getRemotingClient().invokeAsync(address, request, TIMEOUT_MS, new InvokeCallback() {
+                @Override
+                public void operationComplete(ResponseFuture responseFuture) {
+                }
+
+                @Override
+                public void operationSucceed(RemotingCommand response) {
                     try {
-                        offsets.put(broker.getKey(), client.getMQClientAPIImpl().getMaxOffset(broker.getValue(),
-                                new MessageQueue(lmq, broker.getKey(), MixAll.LMQ_QUEUE_ID), TIMEOUT_MS));
+                        if (response.getCode() != ResponseCode.SUCCESS) {
+                            throw new StoreException("max offset of " + lmq + "@" + broker + ": " + response.getRemark());
+                        }
+                        done.complete(((GetMaxOffsetResponseHeader) response
+                                .decodeCommandCustomHeader(GetMaxOffsetResponseHeader.class)).getOffset());
                     } catch (Exception e) {
-                        LOG.debug("max offset of {}@{} failed: {}", lmq, broker.getKey(), e.toString());
+                        done.completeExceptionally(e);
                     }
                 }
-                if (!offsets.isEmpty()) {
-                    result.put(lmq, offsets);
+
+                @Override
+                public void operationFail(Throwable throwable) {
+                    done.completeExceptionally(throwable);
                 }
-            }
-            return result;
-        }, blockingCalls);
+            });
+        } catch (Exception e) {
+            done.completeExceptionally(e);
+        }
+        return done;
     }
 
     /** Brokers that host the mapped topics: every LMQ has a part on each of them. */
