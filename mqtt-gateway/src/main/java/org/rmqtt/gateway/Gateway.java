@@ -23,6 +23,7 @@ import org.rmqtt.gateway.server.MqttServer;
 import org.rmqtt.gateway.session.SessionFactory;
 import org.rmqtt.gateway.session.SessionRegistry;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
+import org.rmqtt.gateway.will.Wills;
 import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.MetaClient;
 import org.rmqtt.store.CoalescingMessageStore;
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     private static final long HEARTBEAT_SECONDS = 10;
+    /** How often the live nodes are compared with the last look, for the wills of nodes that died. */
+    private static final long WILL_WATCH_MILLIS = 1_000;
 
     private final GatewayConfig config;
     private final MetaClient meta;
@@ -101,9 +104,19 @@ public final class Gateway implements AutoCloseable {
         SessionFactory sessions = new SessionFactory(sharedReads, index, meta, registry, config.maxInflight(),
                 config.pullBatch());
 
+        PublishService publishing = new PublishService(store, meta, config.retainedMax(), config.retainedMaxPayload());
+        Wills wills = new Wills(nodeId, meta, publishing);
         // A node restarting under its id first drops what meta still holds from its last life
-        // (its claims: the persistent sessions it held resume from their last checkpoint).
+        // (its claims: the persistent sessions it held resume from their last checkpoint), and
+        // publishes the wills of the connections it had then.
         meta.leave(nodeId).join();
+        try {
+            wills.publishLeftBehind().get(config.metaTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("Could not publish the wills left by the last run of {}; another gateway may: {}", nodeId, e.toString());
+        }
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rmqtt-timers");
             t.setDaemon(true);
@@ -115,17 +128,20 @@ public final class Gateway implements AutoCloseable {
             meta.leave(nodeId).get(config.metaTimeout().toMillis(), TimeUnit.MILLISECONDS);
         });
         started.push(() -> registry.awaitWrites(config.metaTimeout()));
+        started.push(() -> wills.awaitPending(config.metaTimeout()));
         MqttServer server = new MqttServer();
         started.push(server);
         mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
                 config.connectTimeoutSeconds(), config.maxMessageSize(),
-                new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(store, meta))));
+                new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing)));
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
         meta.heartbeat(self).join();
         timers.scheduleAtFixedRate(() -> heartbeat(self, index), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
         long checkpointMillis = config.checkpointInterval().toMillis();
         timers.scheduleWithFixedDelay(registry::checkpoint, checkpointMillis, checkpointMillis, TimeUnit.MILLISECONDS);
+        // A view read each time; meta is written only when a node went away.
+        timers.scheduleWithFixedDelay(wills::collectOrphans, 0, WILL_WATCH_MILLIS, TimeUnit.MILLISECONDS);
 
         Notifier notifier = new Notifier(config.namesrv(), config.notifierGroup(), instance, mapper.rocketTopics(),
                 config.redispatchTopic(), topic -> notifyAddresses(meta.nodesMatching(topic)),

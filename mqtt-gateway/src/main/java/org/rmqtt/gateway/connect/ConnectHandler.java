@@ -15,6 +15,11 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
+import org.rmqtt.common.topic.InvalidTopicException;
+import org.rmqtt.common.topic.Topics;
+import org.rmqtt.gateway.will.Wills;
+import org.rmqtt.meta.WillMessage;
 import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.ConnectionContext.State;
 import org.rmqtt.gateway.connection.Disconnects;
@@ -41,10 +46,12 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
 
     private final SessionRegistry registry;
     private final SessionFactory sessions;
+    private final Wills wills;
 
-    public ConnectHandler(SessionRegistry registry, SessionFactory sessions) {
+    public ConnectHandler(SessionRegistry registry, SessionFactory sessions, Wills wills) {
         this.registry = registry;
         this.sessions = sessions;
+        this.wills = wills;
     }
 
     @Override
@@ -101,6 +108,13 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             }
             clientId = "auto-" + UUID.randomUUID();
         }
+        WillMessage will;
+        try {
+            will = will(connect, clientId);
+        } catch (IllegalArgumentException e) {
+            Disconnects.protocolViolation(channel, "CONNECT with an invalid will: " + e.getMessage());
+            return;
+        }
         // Hold reads until CONNACK: a client may pipeline packets behind CONNECT.
         channel.config().setAutoRead(false);
         Session session = sessions.create(clientId, !cleanSession, channel);
@@ -118,6 +132,9 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             replaceIdleHandler(ctx, keepAlive);
+            if (will != null) {
+                wills.connected(session, will);
+            }
             ctx.writeAndFlush(MqttMessageBuilders.connAck()
                     .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(opened.sessionPresent()).build());
             LOG.debug("Client {} connected from {} (keep-alive {} s, {} session{})", session.clientId(), channel.remoteAddress(),
@@ -140,6 +157,28 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 channel.config().setAutoRead(true);
             }
         }));
+    }
+
+    /** The will of a CONNECT, null without one; IllegalArgumentException says what is wrong with it. */
+    static WillMessage will(MqttConnectMessage connect, String clientId) {
+        MqttConnectVariableHeader header = connect.variableHeader();
+        if (!header.isWillFlag()) {
+            if (header.willQos() != 0 || header.isWillRetain()) {
+                throw new IllegalArgumentException("will QoS or will retain set without the will flag (MQTT-3.1.2-13, -15)");
+            }
+            return null;
+        }
+        if (header.willQos() > 2) {
+            throw new IllegalArgumentException("will QoS 3 (MQTT-3.1.2-14)");
+        }
+        String topic = connect.payload().willTopic();
+        byte[] payload = connect.payload().willMessageInBytes();
+        try {
+            Topics.validateTopicName(topic);
+        } catch (InvalidTopicException e) {
+            throw new IllegalArgumentException("will topic: " + e.getMessage());
+        }
+        return new WillMessage(clientId, topic, payload == null ? new byte[0] : payload, header.willQos(), header.isWillRetain());
     }
 
     private static ArrayDeque<Object> early(Channel channel) {
@@ -178,6 +217,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         Session session = cc.session();
         if (session != null) {
             registry.closed(session);
+            wills.ended(session, cc.gracefulDisconnect());
             LOG.debug("Client {} disconnected{}", session.clientId(), cc.gracefulDisconnect() ? "" : " without DISCONNECT");
         }
         super.channelInactive(ctx);
