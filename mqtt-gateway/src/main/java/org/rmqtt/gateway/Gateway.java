@@ -145,7 +145,8 @@ public final class Gateway implements AutoCloseable {
 
         Notifier notifier = new Notifier(config.namesrv(), config.notifierGroup(), instance, mapper.rocketTopics(),
                 config.redispatchTopic(), topic -> notifyAddresses(meta.nodesMatching(topic)),
-                meta::matchingWildcardFilters, notifyClient);
+                meta::matchingWildcardFilters, notifyClient,
+                (topic, payload, qos) -> publishing.retainFromBackend(topic, payload, qos, config.metaTimeout()));
         started.push(notifier);
         notifier.start();
         LOG.info("Gateway {} ready: MQTT on {}, notify on {}, RocketMQ {}", nodeId, self.mqttAddress(), notifyAddress, config.namesrv());

@@ -335,8 +335,40 @@ public final class PublishService {
         });
     }
 
+    /**
+     * A backend message with {@code mqttRetain=true} sets (or, empty, clears) its topic's retained
+     * message. On the notifier's consume thread, never an event loop: waits for meta, and throws
+     * {@link StoreException} when meta fails so that the message is consumed again. A message
+     * over a limit or with an invalid topic is not retained (WARN) but still delivered.
+     */
+    public void retainFromBackend(String topic, byte[] payload, int qos, java.time.Duration timeout) {
+        if (payload.length > retainedMaxPayload) {
+            RETAINED_REFUSED.warn("(backend)", new IllegalStateException("retained message on " + topic + ": payload of "
+                    + payload.length + " bytes exceeds retained.maxPayload=" + retainedMaxPayload));
+            return;
+        }
+        boolean stored;
+        try {
+            stored = meta.retain(new RetainedMessage(topic, payload, qos), retainedMax)
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("Backend message on {} cannot be retained: {}", topic, e.getMessage());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while retaining a backend message on " + topic, e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new StoreException("retaining a backend message on " + topic + " failed: " + unwrap(e).getMessage(), e);
+        }
+        if (!stored) {
+            RETAINED_REFUSED.warn("(backend)", new IllegalStateException("retained message on " + topic + ": retained.max="
+                    + retainedMax + " topics already hold a retained message"));
+        }
+    }
+
     private static Throwable unwrap(Throwable error) {
-        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+        return (error instanceof java.util.concurrent.CompletionException
+                || error instanceof java.util.concurrent.ExecutionException) && error.getCause() != null ? error.getCause() : error;
     }
 
     /** PUBREL: the client released a QoS 2 message; forget its id and complete. */
