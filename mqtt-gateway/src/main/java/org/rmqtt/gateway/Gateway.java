@@ -137,7 +137,7 @@ public final class Gateway implements AutoCloseable {
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
         meta.heartbeat(self).join();
-        timers.scheduleAtFixedRate(() -> heartbeat(self, index), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+        timers.scheduleAtFixedRate(() -> heartbeat(self, index, wills), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
         long checkpointMillis = config.checkpointInterval().toMillis();
         timers.scheduleWithFixedDelay(registry::checkpoint, checkpointMillis, checkpointMillis, TimeUnit.MILLISECONDS);
         // A view read each time; meta is written only when a node went away.
@@ -157,14 +157,16 @@ public final class Gateway implements AutoCloseable {
      * and session claims in meta: it registers them again, or no events and wildcard dispatch
      * would reach it, its sessions' saves would be refused and takeovers would not find it.
      */
-    private void heartbeat(GatewayNode self, SubscriptionIndex index) {
+    private void heartbeat(GatewayNode self, SubscriptionIndex index, Wills wills) {
         boolean expired = meta.node(self.id()).isEmpty();
         meta.heartbeat(self).thenRun(() -> {
             if (expired) {
-                LOG.warn("Gateway {} had lost its meta lease; registering its {} filters and {} session claims again",
+                LOG.warn("Gateway {} had lost its meta lease; registering its {} filters, {} session claims and their wills"
+                        + " again (wills in meta may have been published by another gateway meanwhile)",
                         self.id(), index.filterCount(), registry.connectedCount());
                 index.filters().forEach(filter -> meta.addFilter(self.id(), filter));
                 registry.reclaimAll();
+                wills.storeAgain();
             }
         }).exceptionally(e -> {
             LOG.warn("Heartbeat to meta failed: {}", e.getMessage());

@@ -14,6 +14,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import org.rmqtt.common.topic.InvalidTopicException;
@@ -41,7 +42,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
 
     /** One line per interval while meta refuses connects, not one per client. */
     private static final ThrottledWarning UNAVAILABLE = new ThrottledWarning(LOG,
-            "Refused {} persistent-session CONNECT(s) with 0x03 (server unavailable) since the last such line"
+            "Refused {} CONNECT(s) of persistent sessions or with a will with 0x03 (server unavailable) since the last such line"
                     + " (at most one per {} s), e.g. {}: {}", 10);
 
     private final SessionRegistry registry;
@@ -120,20 +121,28 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         Session session = sessions.create(clientId, !cleanSession, channel);
         cc.session(session);
         int keepAlive = connect.variableHeader().keepAliveTimeSeconds();
-        registry.open(session).whenComplete((opened, error) -> session.execute(() -> {
+        // A will is in meta before CONNACK: if this node dies, another one publishes it.
+        CompletableFuture<Long> willStored = will == null ? CompletableFuture.completedFuture(0L) : wills.store(will);
+        registry.open(session).thenCombine(willStored, (opened, epoch) -> opened).whenComplete((opened, error) -> session.execute(() -> {
             if (error != null) {
+                if (will != null) {
+                    wills.discard(will, willStored);
+                }
                 UNAVAILABLE.warn(session.clientId(), error);
                 refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "session registry unavailable");
                 return;
             }
             if (opened == SessionRegistry.Opened.SUPERSEDED || !channel.isActive()
                     || !cc.transition(State.CONNECTING, State.CONNECTED)) {
+                if (will != null) {
+                    wills.discard(will, willStored);
+                }
                 channel.close();
                 return;
             }
             replaceIdleHandler(ctx, keepAlive);
             if (will != null) {
-                wills.connected(session, will);
+                wills.accepted(session, will, willStored.join()); // completed: combined above
             }
             ctx.writeAndFlush(MqttMessageBuilders.connAck()
                     .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(opened.sessionPresent()).build());

@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The wills of this node's connections (MQTT-3.1.2-8..-17). A will is kept here and in meta from
- * CONNACK on; when the connection ends without DISCONNECT (keep-alive timeout, network loss,
+ * The wills of this node's connections (MQTT-3.1.2-8..-17). A will is written to meta before
+ * CONNACK and kept here from then on; when the connection ends without DISCONNECT (keep-alive timeout, network loss,
  * protocol violation, takeover, server-side close) this node publishes it and then clears it in
  * meta; after DISCONNECT it is only cleared. If this node dies, the copy in meta is what a
  * surviving node publishes once the node's lease has expired ({@link #collectOrphans}); a node
@@ -48,18 +48,43 @@ public final class Wills {
     }
 
     /**
-     * The connection of {@code session} was accepted with {@code will}: kept for publishing, and
-     * written to meta for the case that this node dies. Not waited for: until meta has it, only a
-     * crash of this node in that moment would lose it.
+     * Writes {@code will} to meta for the case that this node dies; CONNACK waits for it, so an
+     * accepted connection's will is on the server (MQTT-3.1.2-8). Completes with the epoch under
+     * which it is stored.
      */
-    public void connected(Session session, WillMessage will) {
+    public CompletableFuture<Long> store(WillMessage will) {
         long epoch = epochs.incrementAndGet();
-        CompletableFuture<Void> written = track(meta.storeWill(nodeId, epoch, will)).exceptionally(e -> {
-            LOG.warn("Could not store the will of {} in meta ({}); it is published if the connection drops, "
-                    + "but not if this gateway dies", session.clientId(), e.getMessage());
-            return null;
-        });
-        wills.put(session, new Stored(will, epoch, written));
+        return track(meta.storeWill(nodeId, epoch, will)).thenApply(v -> epoch);
+    }
+
+    /** The connection whose will {@link #store} wrote was refused after all: the will goes. */
+    public void discard(WillMessage will, CompletableFuture<Long> stored) {
+        stored.thenAccept(epoch -> track(meta.clearWill(nodeId, will.clientId(), epoch)).exceptionally(e -> {
+            LOG.debug("Could not clear the will of refused connection {}: {}", will.clientId(), e.getMessage());
+            return false;
+        }));
+    }
+
+    /** The connection of {@code session} was accepted with {@code will}, stored at {@code epoch}. */
+    public void accepted(Session session, WillMessage will, long epoch) {
+        wills.put(session, new Stored(will, epoch, CompletableFuture.completedFuture(null)));
+    }
+
+    /**
+     * This node's lease had lapsed: another node may have taken (and published) the wills in meta
+     * meanwhile. Each connected client's will is written again, so that it is there if this node
+     * dies now.
+     */
+    public void storeAgain() {
+        for (Map.Entry<Session, Stored> e : wills.entrySet()) {
+            Stored s = e.getValue();
+            CompletableFuture<Void> written = track(meta.storeWill(nodeId, s.epoch(), s.will())).exceptionally(error -> {
+                LOG.warn("Could not store the will of {} in meta again ({}); it is published if the connection drops, "
+                        + "but not if this gateway dies", s.will().clientId(), error.getMessage());
+                return null;
+            });
+            wills.replace(e.getKey(), s, new Stored(s.will(), s.epoch(), written));
+        }
     }
 
     /**
