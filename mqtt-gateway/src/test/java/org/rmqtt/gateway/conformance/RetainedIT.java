@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.common.message.Message;
@@ -260,8 +261,10 @@ class RetainedIT {
     void MQTT_3_3_1_5_retainedIsVisibleOnEveryGatewayAndAfterARestart(@TempDir Path dir) throws Exception {
         String topic = unique() + "/cluster";
         try (RatisMetaCluster meta = new RatisMetaCluster(dir)) {
-            Gateway a = TestGateways.start(meta.newClient());
-            Gateway b = TestGateways.start(meta.newClient());
+            // A notifier group of this cluster's own: the JVM's other gateways follow another meta.
+            Map<String, String> group = Map.of("notifier.group", "retained_it_" + unique());
+            Gateway a = TestGateways.start(meta.newClient(), group);
+            Gateway b = TestGateways.start(meta.newClient(), group);
             try {
                 try (MqttTestClient pub = new MqttTestClient(a.mqttPort())) {
                     retain(pub, topic, "everywhere", 1);
@@ -275,7 +278,7 @@ class RetainedIT {
                 a.close();
                 b.close();
             }
-            Gateway restarted = TestGateways.start(meta.newClient());
+            Gateway restarted = TestGateways.start(meta.newClient(), group);
             try (MqttTestClient sub = new MqttTestClient(restarted.mqttPort())) {
                 sub.subscribe(topic, 1);
                 assertThat(sub.collect(topic, 1, WAIT)).extracting(Received::payload).containsExactly("everywhere");

@@ -256,7 +256,8 @@ class WillIT {
         String root = unique();
         int clients = 5;
         try (RatisMetaCluster meta = new RatisMetaCluster(dir.resolve("meta"))) {
-            Gateway survivor = TestGateways.start(meta.newClient());
+            // A notifier group of this cluster's own: the JVM's other gateways follow another meta.
+            Gateway survivor = TestGateways.start(meta.newClient(), Map.of("notifier.group", notifierGroup(dir)));
             try (MqttTestClient sub = subscriber(survivor.mqttPort(), root + "/+/status", 1)) {
                 int port = freePort();
                 Process victim = startChild(dir, meta, "will-victim-" + root, port);
@@ -326,7 +327,8 @@ class WillIT {
                 "--meta.peers=" + meta.peersSetting(),
                 "--rocketmq.embedded=false",
                 "--rocketmq.namesrv=" + SharedRocketMq.get().namesrvAddress(),
-                "--rocketmq.dispatchPlugin=" + SharedRocketMq.WITH_PLUGIN));
+                "--rocketmq.dispatchPlugin=" + SharedRocketMq.WITH_PLUGIN,
+                "--notifier.group=" + notifierGroup(dir)));
         childLog = dir.resolve("gateway-" + nodeId + ".log");
         Process child = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -338,6 +340,11 @@ class WillIT {
             return accepts(port);
         });
         return child;
+    }
+
+    /** One notifier group per test cluster (a test's temporary directory). */
+    private static String notifierGroup(Path dir) {
+        return "will_it_" + Integer.toHexString(dir.toString().hashCode());
     }
 
     private String logTail() {
