@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageType;
@@ -16,11 +17,8 @@ import java.util.ArrayDeque;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
-import org.rmqtt.gateway.will.Wills;
-import org.rmqtt.meta.WillMessage;
 import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.ConnectionContext.State;
 import org.rmqtt.gateway.connection.Disconnects;
@@ -28,6 +26,8 @@ import org.rmqtt.gateway.server.HandlerNames;
 import org.rmqtt.gateway.session.Session;
 import org.rmqtt.gateway.session.SessionFactory;
 import org.rmqtt.gateway.session.SessionRegistry;
+import org.rmqtt.gateway.will.Wills;
+import org.rmqtt.meta.WillMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,7 +129,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                     wills.discard(will, willStored);
                 }
                 UNAVAILABLE.warn(session.clientId(), error);
-                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "session registry unavailable");
+                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "meta unavailable (session registry or will)");
                 return;
             }
             if (opened == SessionRegistry.Opened.SUPERSEDED || !channel.isActive()

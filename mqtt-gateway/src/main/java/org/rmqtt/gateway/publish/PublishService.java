@@ -178,8 +178,8 @@ public final class PublishService {
                     channel.close();
                     return;
                 }
-                LOG.warn("Retained QoS 0 message of {} on {} could not be written to meta ({} tries); dropped: {}",
-                        session.clientId(), request.topic(), MAX_ATTEMPTS, error.getMessage());
+                RETAINED_REFUSED.warn(session.clientId(), new IllegalStateException("retained QoS 0 message on "
+                        + request.topic() + " dropped: meta did not take it in " + MAX_ATTEMPTS + " tries: " + error.getMessage()));
             } else {
                 refuseRetained(session, request.qos(), request.topic(),
                         "retained.max=" + retainedMax + " topics already hold a retained message");
