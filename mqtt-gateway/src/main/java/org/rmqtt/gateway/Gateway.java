@@ -27,6 +27,7 @@ import org.rmqtt.gateway.server.MqttServer;
 import org.rmqtt.gateway.session.SessionFactory;
 import org.rmqtt.gateway.session.SessionRegistry;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
+import org.rmqtt.gateway.will.Wills;
 import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.MetaClient;
 import org.rmqtt.store.CoalescingMessageStore;
@@ -46,6 +47,8 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     private static final long HEARTBEAT_SECONDS = 10;
+    /** How often the live nodes are compared with the last look, for the wills of nodes that died. */
+    private static final long WILL_WATCH_MILLIS = 1_000;
 
     private final GatewayConfig config;
     private final MetaClient meta;
@@ -124,9 +127,19 @@ public final class Gateway implements AutoCloseable {
         SessionFactory sessions = new SessionFactory(sharedReads, index, meta, registry, config.maxInflight(),
                 config.pullBatch());
 
+        PublishService publishing = new PublishService(store, meta, config.subscribeSyncTimeout(), config.retainedMax(), config.retainedMaxPayload());
+        Wills wills = new Wills(nodeId, meta, publishing);
         // A node restarting under its id first drops what meta still holds from its last life
-        // (its claims: the persistent sessions it held resume from their last checkpoint).
+        // (its claims: the persistent sessions it held resume from their last checkpoint), and
+        // publishes the wills of the connections it had then.
         meta.leave(nodeId).join();
+        try {
+            wills.publishLeftBehind().get(config.metaTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("Could not publish the wills left by the last run of {}; another gateway may: {}", nodeId, e.toString());
+        }
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rmqtt-timers");
             t.setDaemon(true);
@@ -138,24 +151,28 @@ public final class Gateway implements AutoCloseable {
             meta.leave(nodeId).get(config.metaTimeout().toMillis(), TimeUnit.MILLISECONDS);
         });
         started.push(() -> registry.awaitWrites(config.metaTimeout()));
+        started.push(() -> wills.awaitPending(config.metaTimeout()));
         MqttServer server = new MqttServer();
         started.push(server);
         mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
                 config.connectTimeoutSeconds(), config.maxMessageSize(),
-                new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(store, meta, config.subscribeSyncTimeout()))));
+                new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing)));
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
         meta.heartbeat(self).join();
-        timers.scheduleAtFixedRate(() -> heartbeat(self, index), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+        timers.scheduleAtFixedRate(() -> heartbeat(self, index, wills), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
         long catchUpMillis = config.catchUp().toMillis();
         timers.scheduleWithFixedDelay(new CatchUp(index, sharedReads, counters), catchUpMillis, catchUpMillis,
                 TimeUnit.MILLISECONDS);
         long checkpointMillis = config.checkpointInterval().toMillis();
         timers.scheduleWithFixedDelay(registry::checkpoint, checkpointMillis, checkpointMillis, TimeUnit.MILLISECONDS);
+        // A view read each time; meta is written only when a node went away.
+        timers.scheduleWithFixedDelay(wills::collectOrphans, 0, WILL_WATCH_MILLIS, TimeUnit.MILLISECONDS);
 
         Notifier notifier = new Notifier(config.namesrv(), config.notifierGroup(), instance, mapper.rocketTopics(),
                 config.redispatchTopic(), topic -> notifyAddresses(meta.nodesMatching(topic)),
-                meta::matchingWildcardFilters, notifyClient);
+                meta::matchingWildcardFilters, notifyClient,
+                (topic, payload, qos) -> publishing.retainFromBackend(topic, payload, qos, config.metaTimeout()));
         started.push(notifier);
         notifier.start();
         LOG.info("Gateway {} ready: MQTT on {}, notify on {}, RocketMQ {}", nodeId, self.mqttAddress(), notifyAddress, config.namesrv());
@@ -167,14 +184,16 @@ public final class Gateway implements AutoCloseable {
      * no events and wildcard dispatch would reach it, its sessions' saves would be refused and
      * takeovers would not find it. Meanwhile its sessions read on through the catch-up.
      */
-    private void heartbeat(GatewayNode self, SubscriptionIndex index) {
+    private void heartbeat(GatewayNode self, SubscriptionIndex index, Wills wills) {
         boolean expired = meta.node(self.id()).isEmpty();
         meta.heartbeat(self).thenRun(() -> {
             if (expired) {
-                LOG.warn("Gateway {} had lost its meta lease; confirming its {} filters and registering {} session claims again",
+                LOG.warn("Gateway {} had lost its meta lease; confirming its {} filters and registering {} session claims"
+                        + " and their wills again (wills in meta may have been published by another gateway meanwhile)",
                         self.id(), index.filterCount(), registry.connectedCount());
                 index.filters().forEach(filter -> meta.addFilter(self.id(), filter));
                 registry.reclaimAll();
+                wills.storeAgain();
             }
         }).exceptionally(e -> {
             LOG.warn("Heartbeat to meta failed: {}", e.getMessage());

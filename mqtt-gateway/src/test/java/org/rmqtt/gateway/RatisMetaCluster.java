@@ -17,12 +17,12 @@ import org.rmqtt.meta.server.MetaServerConfig;
  * Three real meta peers (Ratis + RocksDB) on 127.0.0.1 free ports, for tests that run gateways as
  * a cluster: with the lag and batching of the real thing, not the in-memory meta.
  */
-final class RatisMetaCluster implements AutoCloseable {
+public final class RatisMetaCluster implements AutoCloseable {
     private final List<MetaPeer> peers = new ArrayList<>();
     private final List<MetaServer> servers = new ArrayList<>();
     private final List<RatisMetaClient> clients = new ArrayList<>();
 
-    RatisMetaCluster(Path root) {
+    public RatisMetaCluster(Path root) {
         try {
             for (int i = 1; i <= 3; i++) {
                 peers.add(new MetaPeer("m" + i, "127.0.0.1", freePort()));
@@ -38,7 +38,7 @@ final class RatisMetaCluster implements AutoCloseable {
     }
 
     /** A client for one gateway, as a gateway process would have. */
-    RatisMetaClient newClient() {
+    public RatisMetaClient newClient() {
         return newClient(Duration.ofSeconds(20));
     }
 
@@ -52,6 +52,11 @@ final class RatisMetaCluster implements AutoCloseable {
                 .withCallTimeout(callTimeout).withLeaseTime(leaseTime)).awaitView();
         clients.add(client);
         return client;
+    }
+
+    /** The peers as the gateway's meta.peers setting names them: {@code id=host:port,...}. */
+    public String peersSetting() {
+        return String.join(",", peers.stream().map(p -> p.id() + "=" + p.host() + ":" + p.port()).toList());
     }
 
     /** Stops {@code count} peers (the last ones started). */

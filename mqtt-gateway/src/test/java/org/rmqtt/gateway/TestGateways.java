@@ -38,12 +38,22 @@ public final class TestGateways {
 
     /** A gateway of the cluster that {@code meta} serves. */
     public static Gateway start(org.rmqtt.meta.MetaClient meta) {
-        return start(meta, event -> false);
+        return start(meta, Map.of());
+    }
+
+    /** A gateway of the cluster that {@code meta} serves, with some settings changed (e.g. node.id). */
+    public static Gateway start(org.rmqtt.meta.MetaClient meta, Map<String, String> overrides) {
+        return start(meta, overrides, event -> false);
     }
 
     /** A gateway that drops the notify events {@code loseEvent} picks, as if they were lost on the way. */
     static Gateway start(org.rmqtt.meta.MetaClient meta,
                          java.util.function.Predicate<org.rmqtt.common.notify.TopicEvent> loseEvent) {
+        return start(meta, Map.of(), loseEvent);
+    }
+
+    private static Gateway start(org.rmqtt.meta.MetaClient meta, Map<String, String> overrides,
+                                 java.util.function.Predicate<org.rmqtt.common.notify.TopicEvent> loseEvent) {
         try {
             Path dataDir = Files.createTempDirectory("rmqtt-gw-");
             dataDir.toFile().deleteOnExit();
@@ -56,7 +66,7 @@ public final class TestGateways {
                     "notify.port", "0",
                     "rocketmq.namesrv", rocketMq().namesrvAddress(),
                     "topic.rules", "sensors/#=sensors",
-                    "rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN)));
+                    "rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN))).with(overrides);
             Gateway gateway = new Gateway(config, meta, loseEvent);
             gateway.start();
             return gateway;

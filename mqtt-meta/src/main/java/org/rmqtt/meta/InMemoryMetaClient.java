@@ -421,13 +421,18 @@ public final class InMemoryMetaClient implements MetaClient {
     // ---- retained messages ----
 
     @Override
-    public synchronized CompletableFuture<Void> retain(RetainedMessage message) {
+    public synchronized CompletableFuture<Boolean> retain(RetainedMessage message, int maxTopics) {
+        if (maxTopics < 0) {
+            throw new IllegalArgumentException("maxTopics must not be negative, not " + maxTopics);
+        }
         if (message.clears()) {
             retained.remove(message.topic());
+        } else if (maxTopics > 0 && !retained.containsKey(message.topic()) && retained.size() >= maxTopics) {
+            return done(false);
         } else {
             retained.put(message.topic(), message);
         }
-        return done(null);
+        return done(true);
     }
 
     @Override

@@ -150,7 +150,16 @@ public interface MetaClient extends AutoCloseable {
     // ---- retained messages ----
 
     /** Stores the retained message of its topic, replacing the previous one; an empty payload clears it. */
-    CompletableFuture<Void> retain(RetainedMessage message);
+    default CompletableFuture<Void> retain(RetainedMessage message) {
+        return retain(message, 0).thenApply(stored -> null);
+    }
+
+    /**
+     * As {@link #retain(RetainedMessage)}, but at most {@code maxTopics} topics (0 = no bound) hold
+     * a retained message: completes with false, storing nothing, when the message would be the
+     * retained message of one topic too many. Replacing and clearing always succeed.
+     */
+    CompletableFuture<Boolean> retain(RetainedMessage message, int maxTopics);
 
     /** The retained messages whose topic matches {@code filter}, sorted by topic. */
     CompletableFuture<List<RetainedMessage>> retained(String filter);

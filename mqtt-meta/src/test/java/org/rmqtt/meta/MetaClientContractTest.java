@@ -400,6 +400,22 @@ public abstract class MetaClientContractTest {
         assertThat(await(meta.retained("a/+"))).containsExactly(ac);
     }
 
+    @Test
+    void retainedTopicsAreBoundedWhileReplacingAndClearingAlwaysWork() throws Exception {
+        MetaClient meta = client();
+        assertThat(await(meta.retain(new RetainedMessage("b/1", "1".getBytes(), 0), 2))).isTrue();
+        assertThat(await(meta.retain(new RetainedMessage("b/2", "2".getBytes(), 0), 2))).isTrue();
+        assertThat(await(meta.retain(new RetainedMessage("b/3", "3".getBytes(), 0), 2))).as("a third topic").isFalse();
+        assertThat(await(meta.retained("b/3"))).isEmpty();
+        RetainedMessage replaced = new RetainedMessage("b/1", "new".getBytes(), 1);
+        assertThat(await(meta.retain(replaced, 2))).as("replacing at the bound").isTrue();
+        assertThat(await(meta.retained("b/1"))).containsExactly(replaced);
+        assertThat(await(meta.retain(new RetainedMessage("b/3", new byte[0], 0), 2))).as("clearing nothing").isTrue();
+        assertThat(await(meta.retain(new RetainedMessage("b/2", new byte[0], 0), 2))).isTrue();
+        assertThat(await(meta.retain(new RetainedMessage("b/3", "3".getBytes(), 0), 2))).as("room after a clear").isTrue();
+        assertThat(await(meta.retained("b/+"))).extracting(RetainedMessage::topic).containsExactly("b/1", "b/3");
+    }
+
     // ---- wills ----
 
     @Test

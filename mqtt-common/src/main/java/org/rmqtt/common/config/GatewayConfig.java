@@ -63,6 +63,15 @@ public final class GatewayConfig {
     private static final Key<Duration> SESSION_EXPIRY = key("session.expiry", "7d", GatewayConfig::duration);
     private static final Key<Duration> CHECKPOINT_INTERVAL = key("session.checkpointInterval", "1s",
             s -> positiveDuration(s, Duration.ofMinutes(10)));
+    /** Retained payloads travel through the Raft log; meta refuses more than 1 MiB. */
+    private static final Key<Integer> RETAINED_MAX = key("retained.max", "100000", positive(100_000_000));
+    private static final Key<Integer> RETAINED_MAX_PAYLOAD = key("retained.maxPayload", "65536", s -> {
+        int n = Integer.parseInt(s);
+        if (n < 0 || n > 1 << 20) {
+            throw new IllegalArgumentException("must be 0..1048576 (meta keeps retained payloads; 1 MiB is its limit)");
+        }
+        return n;
+    });
     private static final Key<Duration> META_TIMEOUT = key("meta.timeout", "5s",
             s -> positiveDuration(s, Duration.ofMinutes(1)));
 
@@ -282,6 +291,16 @@ public final class GatewayConfig {
     /** How long a call to meta may take before it fails (then a persistent CONNECT gets 0x03). */
     public Duration metaTimeout() {
         return get(META_TIMEOUT);
+    }
+
+    /** How many topics may hold a retained message, cluster-wide; a new one beyond it is refused. */
+    public int retainedMax() {
+        return get(RETAINED_MAX);
+    }
+
+    /** The largest payload of a retained message (bytes); a bigger one is refused. */
+    public int retainedMaxPayload() {
+        return get(RETAINED_MAX_PAYLOAD);
     }
 
     /** Every key with its effective value, for the start-up log. */

@@ -21,6 +21,15 @@ public final class MessageProperties {
      */
     public static final String MQTT_DISPATCH_FILTERS = "mqttDispatchFilters";
 
+    /**
+     * "true" on a message whose MQTT payload is empty. RocketMQ refuses a zero-length body, so such
+     * a message carries {@link #EMPTY_PLACEHOLDER} as its body, which readers ignore.
+     */
+    public static final String MQTT_EMPTY = "mqttEmpty";
+
+    /** The one-byte body of a message with {@link #MQTT_EMPTY}; its value means nothing. */
+    private static final byte[] EMPTY_PLACEHOLDER = {0};
+
     /** QoS of a message whose producer did not say: at-least-once, as RocketMQ itself. */
     public static final int DEFAULT_QOS = 1;
 
@@ -54,6 +63,16 @@ public final class MessageProperties {
             i = end;
         }
         return filters;
+    }
+
+    /** The body to store for an MQTT payload: a placeholder when it is empty (then set {@link #MQTT_EMPTY}). */
+    public static byte[] body(byte[] payload) {
+        return payload.length == 0 ? EMPTY_PLACEHOLDER.clone() : payload;
+    }
+
+    /** The MQTT payload of a stored body, given the value of its {@link #MQTT_EMPTY} property. */
+    public static byte[] payload(String emptyProperty, byte[] body) {
+        return "true".equals(emptyProperty) || body == null ? new byte[0] : body;
     }
 
     /** Parses the QoS property leniently: anything but 0, 1 or 2 is the default. */

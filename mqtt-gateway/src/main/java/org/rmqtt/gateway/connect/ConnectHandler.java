@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageType;
@@ -14,7 +15,10 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.rmqtt.common.topic.InvalidTopicException;
+import org.rmqtt.common.topic.Topics;
 import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.ConnectionContext.State;
 import org.rmqtt.gateway.connection.Disconnects;
@@ -22,6 +26,8 @@ import org.rmqtt.gateway.server.HandlerNames;
 import org.rmqtt.gateway.session.Session;
 import org.rmqtt.gateway.session.SessionFactory;
 import org.rmqtt.gateway.session.SessionRegistry;
+import org.rmqtt.gateway.will.Wills;
+import org.rmqtt.meta.WillMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,15 +42,17 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
 
     /** One line per interval while meta refuses connects, not one per client. */
     private static final ThrottledWarning UNAVAILABLE = new ThrottledWarning(LOG,
-            "Refused {} persistent-session CONNECT(s) with 0x03 (server unavailable) since the last such line"
+            "Refused {} CONNECT(s) of persistent sessions or with a will with 0x03 (server unavailable) since the last such line"
                     + " (at most one per {} s), e.g. {}: {}", 10);
 
     private final SessionRegistry registry;
     private final SessionFactory sessions;
+    private final Wills wills;
 
-    public ConnectHandler(SessionRegistry registry, SessionFactory sessions) {
+    public ConnectHandler(SessionRegistry registry, SessionFactory sessions, Wills wills) {
         this.registry = registry;
         this.sessions = sessions;
+        this.wills = wills;
     }
 
     @Override
@@ -101,23 +109,41 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             }
             clientId = "auto-" + UUID.randomUUID();
         }
+        WillMessage will;
+        try {
+            will = will(connect, clientId);
+        } catch (IllegalArgumentException e) {
+            Disconnects.protocolViolation(channel, "CONNECT with an invalid will: " + e.getMessage());
+            return;
+        }
         // Hold reads until CONNACK: a client may pipeline packets behind CONNECT.
         channel.config().setAutoRead(false);
         Session session = sessions.create(clientId, !cleanSession, channel);
         cc.session(session);
         int keepAlive = connect.variableHeader().keepAliveTimeSeconds();
-        registry.open(session).whenComplete((opened, error) -> session.execute(() -> {
+        // A will is in meta before CONNACK: if this node dies, another one publishes it.
+        CompletableFuture<Long> willStored = will == null ? CompletableFuture.completedFuture(0L) : wills.store(will);
+        registry.open(session).thenCombine(willStored, (opened, epoch) -> opened).whenComplete((opened, error) -> session.execute(() -> {
             if (error != null) {
+                if (will != null) {
+                    wills.discard(will, willStored);
+                }
                 UNAVAILABLE.warn(session.clientId(), error);
-                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "session registry unavailable");
+                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "meta unavailable (session registry or will)");
                 return;
             }
             if (opened == SessionRegistry.Opened.SUPERSEDED || !channel.isActive()
                     || !cc.transition(State.CONNECTING, State.CONNECTED)) {
+                if (will != null) {
+                    wills.discard(will, willStored);
+                }
                 channel.close();
                 return;
             }
             replaceIdleHandler(ctx, keepAlive);
+            if (will != null) {
+                wills.accepted(session, will, willStored.join()); // completed: combined above
+            }
             ctx.writeAndFlush(MqttMessageBuilders.connAck()
                     .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(opened.sessionPresent()).build());
             LOG.debug("Client {} connected from {} (keep-alive {} s, {} session{})", session.clientId(), channel.remoteAddress(),
@@ -140,6 +166,28 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 channel.config().setAutoRead(true);
             }
         }));
+    }
+
+    /** The will of a CONNECT, null without one; IllegalArgumentException says what is wrong with it. */
+    static WillMessage will(MqttConnectMessage connect, String clientId) {
+        MqttConnectVariableHeader header = connect.variableHeader();
+        if (!header.isWillFlag()) {
+            if (header.willQos() != 0 || header.isWillRetain()) {
+                throw new IllegalArgumentException("will QoS or will retain set without the will flag (MQTT-3.1.2-13, -15)");
+            }
+            return null;
+        }
+        if (header.willQos() > 2) {
+            throw new IllegalArgumentException("will QoS 3 (MQTT-3.1.2-14)");
+        }
+        String topic = connect.payload().willTopic();
+        byte[] payload = connect.payload().willMessageInBytes();
+        try {
+            Topics.validateTopicName(topic);
+        } catch (InvalidTopicException e) {
+            throw new IllegalArgumentException("will topic: " + e.getMessage());
+        }
+        return new WillMessage(clientId, topic, payload == null ? new byte[0] : payload, header.willQos(), header.isWillRetain());
     }
 
     private static ArrayDeque<Object> early(Channel channel) {
@@ -178,6 +226,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         Session session = cc.session();
         if (session != null) {
             registry.closed(session);
+            wills.ended(session, cc.gracefulDisconnect());
             LOG.debug("Client {} disconnected{}", session.clientId(), cc.gracefulDisconnect() ? "" : " without DISCONNECT");
         }
         super.channelInactive(ctx);

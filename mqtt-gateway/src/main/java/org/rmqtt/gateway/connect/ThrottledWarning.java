@@ -7,7 +7,7 @@ import org.slf4j.Logger;
  * A WARN that would repeat for every client while a dependency is down (thousands a second) is
  * logged at most once per interval, with how many occurrences it stands for since the last line.
  */
-final class ThrottledWarning {
+public final class ThrottledWarning {
     private final Logger log;
     private final String format;
     private final long intervalNanos;
@@ -16,14 +16,14 @@ final class ThrottledWarning {
     private final AtomicLong count = new AtomicLong();
 
     /** @param format takes the count, the interval in seconds, an example clientId and the error */
-    ThrottledWarning(Logger log, String format, long intervalSeconds) {
+    public ThrottledWarning(Logger log, String format, long intervalSeconds) {
         this.log = log;
         this.format = format;
         this.intervalSeconds = intervalSeconds;
         this.intervalNanos = intervalSeconds * 1_000_000_000L;
     }
 
-    void warn(String clientId, Throwable error) {
+    public void warn(String clientId, Throwable error) {
         long n = count.incrementAndGet();
         long now = System.nanoTime();
         long start = windowStart.get();

@@ -16,12 +16,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
+import org.rmqtt.gateway.connect.ThrottledWarning;
 import org.rmqtt.gateway.connection.Disconnects;
 import org.rmqtt.gateway.session.InboundState;
 import org.rmqtt.gateway.session.Session;
 import org.rmqtt.meta.MetaClient;
+import org.rmqtt.meta.MetaValidation;
+import org.rmqtt.meta.RetainedMessage;
+import org.rmqtt.meta.WillMessage;
 import org.rmqtt.store.MessageStore;
 import org.rmqtt.store.PublishRequest;
+import org.rmqtt.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +34,13 @@ import org.slf4j.LoggerFactory;
  * Device → RocketMQ. A message is acknowledged (PUBACK, PUBREC) only after the broker confirmed
  * the write. Messages of one topic are stored one write after the other (RocketMQ keeps order only
  * for writes that do not overlap), gathered into batches while a write is under way. A failed
- * write is tried again before anything behind it; when that does not help, the connection closes
- * unacknowledged and the client resends after reconnecting.
+ * write is tried again before anything behind it; when that does not help, or the store refused
+ * the message for good, the connection closes unacknowledged and the client resends after
+ * reconnecting.
+ *
+ * <p>A retained message is written alone: first to meta (the topic's retained message), then to
+ * the store. In that order a subscription that reads the LMQ end before meta never misses it: it
+ * gets the message as retained, in the normal flow, or (in a narrow race) both.
  */
 public final class PublishService {
     private static final Logger LOG = LoggerFactory.getLogger(PublishService.class);
@@ -43,23 +53,36 @@ public final class PublishService {
     static final int MAX_ATTEMPTS = 5;
     private static final long RETRY_DELAY_MS = 50;
 
+    /** One line per interval: a client may send refused retained messages in a loop. */
+    private static final ThrottledWarning RETAINED_REFUSED = new ThrottledWarning(LOG,
+            "Refused {} retained message(s) since the last such line (at most one per {} s), e.g. from {}: {}", 10);
+    private static final ThrottledWarning REFUSED = new ThrottledWarning(LOG,
+            "The store refused {} message(s) for good since the last such line (at most one per {} s), e.g. from {}: {}", 10);
+
     private final MessageStore store;
     private final MetaClient meta;
     private final Duration maxViewAge;
+    private final int retainedMax;
+    private final int retainedMaxPayload;
 
     public PublishService(MessageStore store, MetaClient meta) {
-        this(store, meta, Duration.ofSeconds(1));
+        this(store, meta, Duration.ofSeconds(1), 0, MetaValidation.MAX_PAYLOAD_BYTES);
     }
 
     /**
-     * @param maxViewAge the oldest meta view a message is dispatched with (a staler one is refreshed
-     *                   first, waiting at most one attempt): a SUBACK waits this long for a gateway
-     *                   that did not confirm the new filter, so such a gateway cannot miss it either
+     * @param maxViewAge         the oldest meta view a message is dispatched with (a staler one is
+     *                           refreshed first, waiting at most one attempt): a SUBACK waits this long
+     *                           for a gateway that did not confirm the new filter, so such a gateway
+     *                           cannot miss it either
+     * @param retainedMax        how many topics may hold a retained message (0 = no bound)
+     * @param retainedMaxPayload the largest retained payload, in bytes
      */
-    public PublishService(MessageStore store, MetaClient meta, Duration maxViewAge) {
+    public PublishService(MessageStore store, MetaClient meta, Duration maxViewAge, int retainedMax, int retainedMaxPayload) {
         this.store = store;
         this.meta = meta;
         this.maxViewAge = maxViewAge;
+        this.retainedMax = retainedMax;
+        this.retainedMaxPayload = Math.min(retainedMaxPayload, MetaValidation.MAX_PAYLOAD_BYTES);
     }
 
     /** On the session's loop. Takes ownership of {@code msg}'s payload (released by the caller). */
@@ -74,6 +97,12 @@ public final class PublishService {
         }
         int qos = msg.fixedHeader().qosLevel().value();
         int packetId = msg.variableHeader().packetId();
+        boolean retain = msg.fixedHeader().isRetain();
+        if (retain && msg.payload().readableBytes() > retainedMaxPayload) {
+            refuseRetained(session, qos, topic, "payload of " + msg.payload().readableBytes()
+                    + " bytes exceeds retained.maxPayload=" + retainedMaxPayload);
+            return;
+        }
         InboundState inbound = session.inbound();
         if (qos == 2) {
             Boolean stored = inbound.awaitingRelease().get(packetId);
@@ -87,7 +116,7 @@ public final class PublishService {
             inbound.awaitingRelease().put(packetId, false);
         }
         // The wildcard filters are looked up when the write leaves the lane, with a fresh view.
-        PublishRequest request = new PublishRequest(topic, qos, msg.fixedHeader().isRetain(),
+        PublishRequest request = new PublishRequest(topic, qos, retain,
                 ByteBufUtil.getBytes(msg.payload()), session.clientId(), Set.of());
         InboundState.Lane lane = inbound.lane(topic);
         lane.waiting.add(new InboundState.Incoming(request, packetId));
@@ -126,15 +155,88 @@ public final class PublishService {
         List<InboundState.Incoming> batch = new ArrayList<>();
         int bytes = 0;
         while (!lane.waiting.isEmpty() && batch.size() < MAX_BATCH) {
-            int size = lane.waiting.peek().request().payload().length;
-            if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+            PublishRequest next = lane.waiting.peek().request();
+            int size = next.payload().length;
+            if (!batch.isEmpty() && (bytes + size > MAX_BATCH_BYTES || next.retain())) {
                 break; // RocketMQ checks a batch against its message size limit as a whole
             }
-            InboundState.Incoming next = lane.waiting.poll();
-            batch.add(new InboundState.Incoming(next.request().withWildcardFilters(filters), next.packetId()));
+            InboundState.Incoming incoming = lane.waiting.poll();
+            batch.add(new InboundState.Incoming(next.withWildcardFilters(filters), incoming.packetId()));
             bytes += size;
+            if (next.retain()) {
+                break; // alone: its meta write comes first
+            }
         }
-        store(session, lane, batch, 0);
+        PublishRequest first = batch.get(0).request();
+        if (first.retain()) {
+            retainThenStore(session, lane, batch, 0);
+        } else {
+            store(session, lane, batch, 0);
+        }
+    }
+
+    /**
+     * The topic's retained message in meta, then the store. A meta failure is waited out like a
+     * store failure; a topic beyond retained.max refuses the message.
+     */
+    private void retainThenStore(Session session, InboundState.Lane lane, List<InboundState.Incoming> batch, int attempt) {
+        PublishRequest request = batch.get(0).request();
+        retainedWrite(request).whenComplete((stored, error) -> session.execute(() -> {
+            Channel channel = session.channel();
+            if (error != null && channel.isActive() && attempt + 1 < MAX_ATTEMPTS) {
+                LOG.debug("Retained write of {} on {} failed (try {}), trying again: {}",
+                        session.clientId(), request.topic(), attempt + 1, error.getMessage());
+                channel.config().setAutoRead(false);
+                channel.eventLoop().schedule(() -> retainThenStore(session, lane, batch, attempt + 1),
+                        RETRY_DELAY_MS << attempt, TimeUnit.MILLISECONDS);
+                return;
+            }
+            if (error == null && Boolean.TRUE.equals(stored)) {
+                store(session, lane, batch, 0);
+                return;
+            }
+            lane.writing = false;
+            session.inbound().storing(-batch.size());
+            if (error != null) {
+                if (request.qos() > 0) {
+                    LOG.warn("Retained message of {} on {} could not be written to meta ({} tries), closing the connection"
+                            + " unacknowledged: {}", session.clientId(), request.topic(), MAX_ATTEMPTS, error.getMessage());
+                    channel.close();
+                    return;
+                }
+                RETAINED_REFUSED.warn(session.clientId(), new IllegalStateException("retained QoS 0 message on "
+                        + request.topic() + " dropped: meta did not take it in " + MAX_ATTEMPTS + " tries: " + error.getMessage()));
+            } else {
+                refuseRetained(session, request.qos(), request.topic(),
+                        "retained.max=" + retainedMax + " topics already hold a retained message");
+                if (request.qos() > 0) {
+                    return;
+                }
+            }
+            continueLane(session, lane, request.topic());
+        }));
+    }
+
+    /** Completes with whether meta took it (false: a new topic beyond retained.max). */
+    private CompletableFuture<Boolean> retainedWrite(PublishRequest request) {
+        try {
+            return meta.retain(new RetainedMessage(request.topic(), request.payload(), request.qos()), retainedMax);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * A retained message over a limit is refused (MQTT-3.3.1-7 allows it): QoS 0 is dropped,
+     * QoS 1 and 2 close the connection, since there is no negative acknowledgement in 3.1.1.
+     */
+    private static void refuseRetained(Session session, int qos, String topic, String reason) {
+        RETAINED_REFUSED.warn(session.clientId(), new IllegalStateException(
+                "retained message on " + topic + (qos > 0 ? " (QoS " + qos + ", connection closed)" : " (QoS 0, dropped)")
+                        + ": " + reason));
+        if (qos > 0) {
+            session.channel().close();
+        }
     }
 
     /**
@@ -148,7 +250,8 @@ public final class PublishService {
         store.publishAll(batch.stream().map(InboundState.Incoming::request).toList()).whenComplete((ok, error) -> session.execute(() -> {
             Channel channel = session.channel();
             InboundState inbound = session.inbound();
-            if (error != null && channel.isActive() && attempt + 1 < MAX_ATTEMPTS) {
+            boolean permanent = error != null && StoreException.isPermanent(error);
+            if (error != null && !permanent && channel.isActive() && attempt + 1 < MAX_ATTEMPTS) {
                 LOG.debug("Store of {} message(s) from {} on {} failed (try {}), trying again: {}",
                         batch.size(), session.clientId(), topic, attempt + 1, error.getMessage());
                 channel.config().setAutoRead(false);
@@ -158,7 +261,16 @@ public final class PublishService {
             }
             lane.writing = false;
             inbound.storing(-batch.size());
-            if (error != null) {
+            if (permanent) {
+                // Sending it again cannot help: answer now rather than loop (never acknowledged).
+                boolean close = batch.stream().anyMatch(w -> w.request().qos() > 0);
+                REFUSED.warn(session.clientId(), new IllegalStateException(batch.size() + " message(s) on " + topic
+                        + (close ? ", connection closed" : ", QoS 0 dropped") + ": " + error.getMessage()));
+                if (close) {
+                    channel.close();
+                    return;
+                }
+            } else if (error != null) {
                 if (batch.stream().anyMatch(w -> w.request().qos() > 0)) {
                     LOG.warn("Store of {} message(s) from {} on {} failed {} times, closing the connection unacknowledged: {}",
                             batch.size(), session.clientId(), topic, MAX_ATTEMPTS, error.getMessage());
@@ -188,18 +300,101 @@ public final class PublishService {
                     });
                 }
             }
-            if (!channel.isActive()) {
-                return;
-            }
-            if (inbound.storing() < MAX_STORING / 2) {
-                channel.config().setAutoRead(true);
-            }
-            if (lane.waiting.isEmpty()) {
-                inbound.dropIfIdle(topic, lane);
-            } else {
-                write(session, lane);
-            }
+            continueLane(session, lane, topic);
         }));
+    }
+
+    /** After a write of {@code lane}: reading on if there is room, the next write if one waits. */
+    private void continueLane(Session session, InboundState.Lane lane, String topic) {
+        Channel channel = session.channel();
+        InboundState inbound = session.inbound();
+        if (!channel.isActive()) {
+            return;
+        }
+        if (inbound.storing() < MAX_STORING / 2) {
+            channel.config().setAutoRead(true);
+        }
+        if (lane.waiting.isEmpty()) {
+            inbound.dropIfIdle(topic, lane);
+        } else {
+            write(session, lane);
+        }
+    }
+
+    /**
+     * Publishes a will (MQTT-3.1.2-8) as if its client had sent it: retained in meta first when it
+     * says so (MQTT-3.1.2-17), then stored at its QoS. Failures are tried again like a device's
+     * publish; completes exceptionally when that did not help or the message was refused.
+     */
+    public CompletableFuture<Void> publishWill(WillMessage will) {
+        PublishRequest request = new PublishRequest(will.topic(), will.qos(), will.retain(), will.payload(),
+                will.clientId(), meta.matchingWildcardFilters(will.topic()));
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (will.retain() && will.payload().length > retainedMaxPayload) {
+            done.completeExceptionally(new IllegalStateException("retained will of " + will.payload().length
+                    + " bytes exceeds retained.maxPayload=" + retainedMaxPayload));
+            return done;
+        }
+        publishWill(request, will.retain(), 0, done);
+        return done;
+    }
+
+    private void publishWill(PublishRequest request, boolean retainFirst, int attempt, CompletableFuture<Void> done) {
+        CompletableFuture<Boolean> retained = retainFirst ? retainedWrite(request) : CompletableFuture.completedFuture(true);
+        retained.thenCompose(ok -> {
+            if (!ok) {
+                throw new IllegalStateException("retained.max=" + retainedMax + " topics already hold a retained message");
+            }
+            return store.publish(request);
+        }).whenComplete((receipt, error) -> {
+            if (error == null) {
+                done.complete(null);
+            } else if (!StoreException.isPermanent(error) && !(unwrap(error) instanceof IllegalStateException)
+                    && attempt + 1 < MAX_ATTEMPTS) {
+                // A will whose meta write took effect is not retained again: the same message.
+                boolean again = retainFirst && !(unwrap(error) instanceof StoreException);
+                CompletableFuture.delayedExecutor(RETRY_DELAY_MS << attempt, TimeUnit.MILLISECONDS)
+                        .execute(() -> publishWill(request, again, attempt + 1, done));
+            } else {
+                done.completeExceptionally(unwrap(error));
+            }
+        });
+    }
+
+    /**
+     * A backend message with {@code mqttRetain=true} sets (or, empty, clears) its topic's retained
+     * message. On the notifier's consume thread, never an event loop: waits for meta, and throws
+     * {@link StoreException} when meta fails so that the message is consumed again. A message
+     * over a limit or with an invalid topic is not retained (WARN) but still delivered.
+     */
+    public void retainFromBackend(String topic, byte[] payload, int qos, java.time.Duration timeout) {
+        if (payload.length > retainedMaxPayload) {
+            RETAINED_REFUSED.warn("(backend)", new IllegalStateException("retained message on " + topic + ": payload of "
+                    + payload.length + " bytes exceeds retained.maxPayload=" + retainedMaxPayload));
+            return;
+        }
+        boolean stored;
+        try {
+            stored = meta.retain(new RetainedMessage(topic, payload, qos), retainedMax)
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("Backend message on {} cannot be retained: {}", topic, e.getMessage());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while retaining a backend message on " + topic, e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new StoreException("retaining a backend message on " + topic + " failed: " + unwrap(e).getMessage(), e);
+        }
+        if (!stored) {
+            RETAINED_REFUSED.warn("(backend)", new IllegalStateException("retained message on " + topic + ": retained.max="
+                    + retainedMax + " topics already hold a retained message"));
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return (error instanceof java.util.concurrent.CompletionException
+                || error instanceof java.util.concurrent.ExecutionException) && error.getCause() != null ? error.getCause() : error;
     }
 
     /** PUBREL: the client released a QoS 2 message; forget its id and complete. */

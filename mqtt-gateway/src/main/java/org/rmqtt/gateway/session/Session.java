@@ -230,9 +230,24 @@ public final class Session {
         Subscription existing = subscriptions.get(filter);
         if (existing != null) {
             existing.qos(qos); // MQTT-3.8.4-3: replaces the old subscription, keeps the flow going
-            return remember(existing).handle((v, e) -> e == null ? qos : 0x80);
+            // ... and its retained messages are sent again.
+            existing.retainedToSend = List.of();
+            CompletableFuture<Integer> granted = new CompletableFuture<>();
+            remember(existing).thenCompose(v -> meta.retained(filter)).whenComplete((retained, error) -> execute(() -> {
+                if (error != null) {
+                    LOG.warn("Subscribe of {} to {} again failed in meta: {}", clientId, filter, error.getMessage());
+                    existing.retainedToSend = null;
+                    resumeReading(existing);
+                    granted.complete(0x80);
+                } else {
+                    existing.retainedToSend = retained;
+                    granted.complete(qos);
+                }
+            }));
+            return granted;
         }
         Subscription sub = new Subscription(this, filter, qos);
+        sub.retainedToSend = List.of();
         subscriptions.put(filter, sub);
         CompletableFuture<Integer> granted = new CompletableFuture<>();
         // New subscriptions see only what is stored from now on.
@@ -246,18 +261,56 @@ public final class Session {
                 return;
             }
             offsets.forEach((broker, offset) -> addCursor(sub, broker, offset));
-            index.add(sub).thenCompose(v -> remember(sub)).whenComplete((ok, metaError) -> execute(() -> {
+            // Retained messages are read after the LMQ ends: one stored meanwhile is then retained,
+            // read from the LMQ, or (both writes landing in between) both, but never missed.
+            index.add(sub).thenCompose(v -> remember(sub)).thenCompose(v -> meta.retained(filter))
+                    .whenComplete((retained, metaError) -> execute(() -> {
                 if (metaError != null) {
                     LOG.warn("Subscribe of {} to {} failed in meta: {}", clientId, filter, metaError.getMessage());
                     removeSubscription(sub, false);
                     granted.complete(0x80);
-                } else {
+                } else if (subscriptions.get(filter) == sub) {
+                    sub.retainedToSend = retained;
                     markDirty();
                     granted.complete(qos);
+                } else {
+                    granted.complete(0x80);
                 }
             }));
         }));
         return granted;
+    }
+
+    /**
+     * After the SUBACK: sends the retained messages that the SUBSCRIBE of {@code filters} found
+     * (MQTT-3.3.1-6), with RETAIN=1 (MQTT-3.3.1-8) at min(their QoS, granted QoS), then lets the
+     * subscriptions read their LMQs.
+     */
+    public void sendRetained(List<String> filters) {
+        if (closed) {
+            return;
+        }
+        for (String filter : filters) {
+            Subscription sub = subscriptions.get(filter);
+            if (sub == null || sub.retainedToSend == null) {
+                continue;
+            }
+            for (org.rmqtt.meta.RetainedMessage r : sub.retainedToSend) {
+                pending.add(new Pending(sub, null, new StoredMessage(r.topic(), r.qos(), true, r.payload(), -1)));
+            }
+            sub.retainedToSend = null;
+        }
+        drain();
+        for (String filter : filters) {
+            Subscription sub = subscriptions.get(filter);
+            if (sub != null) {
+                resumeReading(sub);
+            }
+        }
+    }
+
+    private void resumeReading(Subscription sub) {
+        sub.cursors.values().forEach(c -> maybePull(sub, c));
     }
 
     /** A persistent session's subscription is kept in meta before it is acknowledged. */
@@ -313,7 +366,9 @@ public final class Session {
     public SessionState capture(boolean complete) {
         Map<Subscription.Cursor, Long> firstPending = new HashMap<>();
         for (Pending p : pending) {
-            firstPending.putIfAbsent(p.cursor(), p.message().offset());
+            if (p.cursor() != null) {
+                firstPending.putIfAbsent(p.cursor(), p.message().offset());
+            }
         }
         List<SessionState.Position> positions = new ArrayList<>();
         for (Subscription sub : subscriptions.values()) {
@@ -322,8 +377,12 @@ public final class Session {
             }
         }
         List<SessionState.Unacked> unacked = new ArrayList<>(inflight.size());
-        inflight.forEach((id, f) -> unacked.add(new SessionState.Unacked(id, f.filter, f.broker, f.offset, f.qos,
-                f.stage == Stage.AWAIT_PUBCOMP)));
+        inflight.forEach((id, f) -> {
+            // A retained message in flight has no LMQ position to resend it from (see docs/architecture.md).
+            if (f.broker != null) {
+                unacked.add(new SessionState.Unacked(id, f.filter, f.broker, f.offset, f.qos, f.stage == Stage.AWAIT_PUBCOMP));
+            }
+        });
         List<Integer> releasePending = new ArrayList<>();
         inbound.awaitingRelease().forEach((id, stored) -> {
             if (stored) {
@@ -468,7 +527,7 @@ public final class Session {
     }
 
     private void maybePull(Subscription sub, Subscription.Cursor cursor) {
-        if (closed || resuming || cursor.pulling || cursor.retryScheduled || cursor.nextOffset >= cursor.knownEnd) {
+        if (closed || resuming || sub.retainedToSend != null || cursor.pulling || cursor.retryScheduled || cursor.nextOffset >= cursor.knownEnd) {
             return;
         }
         if (pending.size() >= maxPending) {
@@ -542,14 +601,16 @@ public final class Session {
                 break;
             }
             pending.poll();
+            // No cursor: a retained message sent for a new subscription, the only ones with RETAIN=1 (MQTT-3.3.1-9).
+            boolean retained = next.cursor() == null;
             int packetId = 0;
             if (qos > 0) {
                 packetId = allocatePacketId();
-                inflight.put(packetId, new Inflight(sub.filter(), next.cursor().broker, next.message().offset(), qos,
-                        qos == 1 ? Stage.AWAIT_PUBACK : Stage.AWAIT_PUBREC));
+                inflight.put(packetId, new Inflight(sub.filter(), retained ? null : next.cursor().broker,
+                        next.message().offset(), qos, qos == 1 ? Stage.AWAIT_PUBACK : Stage.AWAIT_PUBREC));
             }
-            boolean dup = qos > 0 && next.message().offset() < next.cursor().dupBelow;
-            channel.write(publish(next.message(), qos, packetId, dup));
+            boolean dup = !retained && qos > 0 && next.message().offset() < next.cursor().dupBelow;
+            channel.write(publish(next.message(), qos, packetId, dup, retained));
             wrote = true;
         }
         if (wrote) {
@@ -569,8 +630,12 @@ public final class Session {
     }
 
     private static MqttPublishMessage publish(StoredMessage m, int qos, int packetId, boolean dup) {
+        return publish(m, qos, packetId, dup, false);
+    }
+
+    private static MqttPublishMessage publish(StoredMessage m, int qos, int packetId, boolean dup, boolean retain) {
         return new MqttPublishMessage(
-                new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(qos), false, 0),
+                new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(qos), retain, 0),
                 new MqttPublishVariableHeader(m.topic(), packetId),
                 Unpooled.wrappedBuffer(m.payload()));
     }

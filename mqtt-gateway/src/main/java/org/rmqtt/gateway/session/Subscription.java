@@ -1,8 +1,10 @@
 package org.rmqtt.gateway.session;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.rmqtt.common.mapping.LmqNames;
+import org.rmqtt.meta.RetainedMessage;
 
 /**
  * One filter a session subscribed to, and where it has read up to in the filter's LMQ on each
@@ -14,6 +16,11 @@ public final class Subscription {
     private final String lmq;
     private volatile int qos;
     final Map<String, Cursor> cursors = new HashMap<>();
+    /**
+     * The retained messages a SUBSCRIBE found, until they are sent after the SUBACK; while not
+     * null the LMQ is not read, so they go out before anything newer on their topics.
+     */
+    List<RetainedMessage> retainedToSend;
 
     Subscription(Session session, String filter, int qos) {
         this.session = session;

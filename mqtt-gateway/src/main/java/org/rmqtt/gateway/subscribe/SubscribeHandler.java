@@ -69,6 +69,8 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                         new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                         MqttMessageIdVariableHeader.from(packetId),
                         new MqttSubAckPayload(codes.stream().mapToInt(Integer::intValue).toArray())));
+                // After the SUBACK, before anything newer on their topics.
+                session.sendRetained(filters);
             }
         }));
     }

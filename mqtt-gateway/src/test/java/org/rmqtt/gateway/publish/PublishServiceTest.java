@@ -160,6 +160,45 @@ class PublishServiceTest {
         assertThat(payloads(stored("retry/t"))).containsExactly("a", "b");
     }
 
+    @ParameterizedTest
+    @EnumSource(value = MqttQoS.class, names = {"AT_MOST_ONCE", "AT_LEAST_ONCE", "EXACTLY_ONCE"})
+    void aZeroLengthPayloadIsStoredAndAcknowledgedLikeAnyOther(MqttQoS qos) {
+        client.send(Packets.publish("empty/t", qos, 9, ""));
+        List<MqttMessage> replies = client.received();
+        if (qos == MqttQoS.AT_MOST_ONCE) {
+            assertThat(replies).isEmpty();
+        } else {
+            assertThat(replies).extracting(m -> m.fixedHeader().messageType())
+                    .containsExactly(qos == MqttQoS.AT_LEAST_ONCE ? MqttMessageType.PUBACK : MqttMessageType.PUBREC);
+        }
+        assertThat(stored("empty/t")).singleElement().satisfies(m -> {
+            assertThat(m.payload()).isEmpty();
+            assertThat(m.qos()).isEqualTo(qos.value());
+        });
+        assertThat(client.isOpen()).isTrue();
+    }
+
+    @Test
+    void aMessageTheStoreRefusesForGoodIsNotTriedAgainAndClosesTheConnection() {
+        gateway.publishStore.refuseForGood("message illegal (test)");
+        client.send(Packets.publish("bad/t", MqttQoS.AT_LEAST_ONCE, 1, "x"));
+        assertThat(client.received()).as("no PUBACK").isEmpty();
+        assertThat(client.isOpen()).as("closed at once, without waiting for retries").isFalse();
+        assertThat(gateway.publishStore.writes()).as("tried once").hasSize(1);
+    }
+
+    @Test
+    void aQos0MessageTheStoreRefusesForGoodIsDroppedAtOnce() {
+        gateway.publishStore.refuseForGood("message illegal (test)");
+        client.send(Packets.publish("bad/0", MqttQoS.AT_MOST_ONCE, 0, "x"));
+        assertThat(client.isOpen()).isTrue();
+        assertThat(gateway.publishStore.writes()).as("tried once").hasSize(1);
+        gateway.publishStore.refuseForGood(null);
+        client.send(Packets.publish("bad/0", MqttQoS.AT_LEAST_ONCE, 2, "ok"));
+        assertThat(client.receivedOne(MqttMessageType.PUBACK)).isNotNull();
+        assertThat(payloads(stored("bad/0"))).containsExactly("ok");
+    }
+
     @Test
     void qos0MessagesTheStoreKeepsRefusingAreDroppedWithoutClosing() {
         gateway.store.failPublishes(true);

@@ -14,6 +14,7 @@ import org.rmqtt.gateway.publish.PublishService;
 import org.rmqtt.gateway.session.SessionFactory;
 import org.rmqtt.gateway.session.SessionRegistry;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
+import org.rmqtt.gateway.will.Wills;
 import org.rmqtt.meta.InMemoryMetaClient;
 import org.rmqtt.store.memory.InMemoryMessageStore;
 import org.rmqtt.store.notify.NotifyClient;
@@ -39,6 +40,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     public final SubscriptionIndex index;
     public final TopicEventDispatcher dispatcher;
     public final SessionRegistry registry;
+    public final Wills wills;
     /** Never started: the registry only uses it for calls to this node itself, which skip the network. */
     private final NotifyClient notifyClient;
     private final MqttChannelInitializer initializer;
@@ -54,6 +56,12 @@ public final class EmbeddedGateway implements AutoCloseable {
 
     /** With {@code meta} (e.g. on a test clock) and persistent sessions kept for {@code sessionExpiry}. */
     public EmbeddedGateway(int maxInflight, int pullBatch, InMemoryMetaClient meta, java.time.Duration sessionExpiry) {
+        this(maxInflight, pullBatch, meta, sessionExpiry, 0, 1 << 20);
+    }
+
+    /** With the retained.max and retained.maxPayload limits. */
+    public EmbeddedGateway(int maxInflight, int pullBatch, InMemoryMetaClient meta, java.time.Duration sessionExpiry,
+                           int retainedMax, int retainedMaxPayload) {
         this.meta = meta;
         this.index = new SubscriptionIndex(NODE_ID, meta);
         this.dispatcher = new TopicEventDispatcher(index);
@@ -77,8 +85,10 @@ public final class EmbeddedGateway implements AutoCloseable {
         registry = new SessionRegistry(NODE_ID, meta, notifyClient, sessionExpiry);
         self[0] = registry;
         SessionFactory sessions = new SessionFactory(store, index, meta, registry, maxInflight, pullBatch);
+        PublishService publishing = new PublishService(publishStore, meta, retainedMax, retainedMaxPayload);
+        wills = new Wills(NODE_ID, meta, publishing);
         initializer = new MqttChannelInitializer(CONNECT_TIMEOUT_SECONDS, MAX_MESSAGE_SIZE,
-                new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(publishStore, meta)));
+                new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing));
     }
 
     /** A new client connection (TCP accepted, nothing sent yet). */

@@ -37,6 +37,20 @@ public final class Packets {
                 .payload(Unpooled.copiedBuffer(payload, StandardCharsets.UTF_8)).build();
     }
 
+    /** A PUBLISH with the RETAIN flag set. */
+    public static MqttPublishMessage publishRetained(String topic, MqttQoS qos, int packetId, byte[] payload) {
+        return MqttMessageBuilders.publish().topicName(topic).qos(qos).messageId(packetId).retained(true)
+                .payload(Unpooled.copiedBuffer(payload)).build();
+    }
+
+    /** A clean-session CONNECT with a will. */
+    public static MqttConnectMessage connectWithWill(String clientId, String willTopic, byte[] willPayload, MqttQoS willQos,
+                                                     boolean willRetain) {
+        return MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_3_1_1).clientId(clientId).cleanSession(true)
+                .keepAlive(60).willFlag(true).willTopic(willTopic).willMessage(willPayload).willQoS(willQos)
+                .willRetain(willRetain).build();
+    }
+
     /** A PUBLISH with the DUP flag set, as a client resends one that was not acknowledged. */
     public static MqttPublishMessage publishDup(String topic, MqttQoS qos, int packetId, String payload) {
         return new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, true, qos, false, 0),

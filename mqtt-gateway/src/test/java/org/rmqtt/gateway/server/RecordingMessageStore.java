@@ -8,11 +8,18 @@ import org.rmqtt.store.MessageStore;
 import org.rmqtt.store.PublishReceipt;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.PullBatch;
+import org.rmqtt.store.StoreException;
 
 /** Passes everything to another store and remembers how the publishes were grouped into writes. */
 public final class RecordingMessageStore implements MessageStore {
     private final MessageStore delegate;
     private final List<List<PublishRequest>> writes = new CopyOnWriteArrayList<>();
+    private volatile String refusal;
+
+    /** Makes every later write fail as a message RocketMQ refuses for good would (null: stop). */
+    public void refuseForGood(String reason) {
+        this.refusal = reason;
+    }
 
     public RecordingMessageStore(MessageStore delegate) {
         this.delegate = delegate;
@@ -26,12 +33,18 @@ public final class RecordingMessageStore implements MessageStore {
     @Override
     public CompletableFuture<PublishReceipt> publish(PublishRequest request) {
         writes.add(List.of(request));
+        if (refusal != null) {
+            return CompletableFuture.failedFuture(new StoreException(refusal, null, true));
+        }
         return delegate.publish(request);
     }
 
     @Override
     public CompletableFuture<Void> publishAll(List<PublishRequest> requests) {
         writes.add(List.copyOf(requests));
+        if (refusal != null) {
+            return CompletableFuture.failedFuture(new StoreException(refusal, null, true));
+        }
         return delegate.publishAll(requests);
     }
 

@@ -640,8 +640,8 @@ public final class RatisMetaClient implements MetaClient {
     // ---- retained messages ----
 
     @Override
-    public CompletableFuture<Void> retain(RetainedMessage message) {
-        return write(new Command.Retain(Objects.requireNonNull(message, "message")), MetaClientResults::unit);
+    public CompletableFuture<Boolean> retain(RetainedMessage message, int maxTopics) {
+        return write(new Command.Retain(Objects.requireNonNull(message, "message"), maxTopics), MetaCodec::decodeBoolean);
     }
 
     @Override

@@ -68,7 +68,21 @@ public sealed interface Command {
      */
     record ReclaimSession(String clientId, String nodeId, long epoch) implements Command {}
 
-    record Retain(RetainedMessage message) implements Command {}
+    /**
+     * Sets, replaces or clears a topic's retained message. {@code maxTopics} &gt; 0 bounds how many
+     * topics may hold one: a new topic beyond it is refused (replacing and clearing always work).
+     */
+    record Retain(RetainedMessage message, int maxTopics) implements Command {
+        public Retain {
+            if (maxTopics < 0) {
+                throw new IllegalArgumentException("maxTopics must not be negative, not " + maxTopics);
+            }
+        }
+
+        public Retain(RetainedMessage message) {
+            this(message, 0);
+        }
+    }
 
     record StoreWill(String nodeId, long epoch, WillMessage will) implements Command {}
 

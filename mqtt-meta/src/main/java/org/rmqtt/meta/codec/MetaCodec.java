@@ -100,7 +100,7 @@ public final class MetaCodec {
         } else if (command instanceof DropSession c) {
             out.u8(9).str(c.clientId());
         } else if (command instanceof Retain c) {
-            writeRetained(out.u8(10), c.message());
+            writeRetained(out.u8(20).i32(c.maxTopics()), c.message());
         } else if (command instanceof StoreWill c) {
             writeWill(out.u8(11).str(c.nodeId()).i64(c.epoch()), c.will());
         } else if (command instanceof ClearWill c) {
@@ -148,6 +148,7 @@ public final class MetaCodec {
             case 16 -> new SaveSession(in.str(), in.str(), in.i64(), in.bytes(), in.bool());
             case 17 -> new ExpireSessions();
             case 19 -> new Command.ReclaimSession(in.str(), in.str(), in.i64());
+            case 20 -> readRetain(in);
             case 18 -> {
                 if (!batchAllowed) {
                     throw new CodecException("a meta command batch inside a batch");
@@ -156,6 +157,11 @@ public final class MetaCodec {
             }
             default -> throw new CodecException("unknown meta command opcode " + opcode);
         };
+    }
+
+    private static Retain readRetain(BinaryReader in) {
+        long maxTopics = nonNegative(in.i32(), "retained topics bound");
+        return new Retain(readRetained(in), (int) maxTopics);
     }
 
     private static long nonNegative(long value, String what) {

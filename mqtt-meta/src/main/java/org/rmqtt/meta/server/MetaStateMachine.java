@@ -182,7 +182,8 @@ final class MetaStateMachine extends BaseStateMachine {
             return MetaCodec.encodeClaim((SessionClaim) result);
         }
         if (command instanceof Command.ReleaseSession || command instanceof Command.ClearWill
-                || command instanceof Command.SaveSession || command instanceof Command.ReclaimSession) {
+                || command instanceof Command.SaveSession || command instanceof Command.ReclaimSession
+                || command instanceof Command.Retain) {
             return MetaCodec.encodeBoolean((Boolean) result);
         }
         if (command instanceof Command.TakeWills) {

@@ -68,12 +68,7 @@ final class Commands {
         } else if (command instanceof Command.DropSession c) {
             endSession(c.clientId());
         } else if (command instanceof Command.Retain c) {
-            byte[] key = Keys.key(Keys.RETAINED, c.message().topic());
-            if (c.message().clears()) {
-                tx.delete(key);
-            } else {
-                tx.put(key, MetaCodec.writeRetained(new BinaryWriter(), c.message()).toByteArray());
-            }
+            return retain(c);
         } else if (command instanceof Command.StoreWill c) {
             tx.put(Keys.key(Keys.WILL, c.nodeId(), c.will().clientId()), Records.will(new WillRecord(c.epoch(), c.will())));
         } else if (command instanceof Command.ClearWill c) {
@@ -362,6 +357,28 @@ final class Commands {
         } else {
             tx.put(countKey, Records.count(count - 1));
         }
+    }
+
+    /** Sets, replaces or clears; false when a new topic would exceed the bound. */
+    private boolean retain(Command.Retain c) throws IOException {
+        byte[] key = Keys.key(Keys.RETAINED, c.message().topic());
+        boolean present = tx.get(key) != null;
+        int count = Records.count(tx.get(Keys.RETAINED_COUNT));
+        if (c.message().clears()) {
+            if (present) {
+                tx.delete(key);
+                tx.put(Keys.RETAINED_COUNT, Records.count(Math.max(0, count - 1)));
+            }
+            return true;
+        }
+        if (!present) {
+            if (c.maxTopics() > 0 && count >= c.maxTopics()) {
+                return false;
+            }
+            tx.put(Keys.RETAINED_COUNT, Records.count(count + 1));
+        }
+        tx.put(key, MetaCodec.writeRetained(new BinaryWriter(), c.message()).toByteArray());
+        return true;
     }
 
     private boolean clearWill(String nodeId, String clientId, long epoch) throws IOException {

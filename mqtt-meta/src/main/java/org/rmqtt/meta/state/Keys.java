@@ -44,6 +44,8 @@ final class Keys {
     static final byte[] APPLIED = {META, 2};
     static final byte[] LAST_EPOCH = {META, 3};
     static final byte[] CLOCK = {META, 4};
+    /** How many topics hold a retained message (absent: none, or a store written before it was counted). */
+    static final byte[] RETAINED_COUNT = {META, 5};
 
     private Keys() {
     }

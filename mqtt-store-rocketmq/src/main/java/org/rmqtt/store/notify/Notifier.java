@@ -54,6 +54,16 @@ public final class Notifier implements AutoCloseable {
     private final Function<String, Collection<String>> targets;
     private final Function<String, Set<String>> wildcardFilters;
     private final NotifyClient client;
+    private final RetainedSink retained;
+
+    /**
+     * Where a backend message with {@code mqttRetain=true} sets or clears its topic's retained
+     * message (a device's goes through its gateway). Throws {@link StoreException} to have the
+     * message consumed again.
+     */
+    public interface RetainedSink {
+        void retain(String topic, byte[] payload, int qos);
+    }
 
     /**
      * @param targets         MQTT topic name → notify addresses of the nodes with a matching subscription
@@ -62,6 +72,14 @@ public final class Notifier implements AutoCloseable {
     public Notifier(String namesrv, String group, String instanceName, Collection<String> rocketTopics,
                     String redispatchTopic, Function<String, Collection<String>> targets,
                     Function<String, Set<String>> wildcardFilters, NotifyClient client) {
+        this(namesrv, group, instanceName, rocketTopics, redispatchTopic, targets, wildcardFilters, client, null);
+    }
+
+    /** @param retained where backend messages set retained messages; null: they do not */
+    public Notifier(String namesrv, String group, String instanceName, Collection<String> rocketTopics,
+                    String redispatchTopic, Function<String, Collection<String>> targets,
+                    Function<String, Set<String>> wildcardFilters, NotifyClient client, RetainedSink retained) {
+        this.retained = retained;
         this.targets = targets;
         this.wildcardFilters = wildcardFilters;
         this.client = client;
@@ -95,7 +113,7 @@ public final class Notifier implements AutoCloseable {
                 awaitHandOver(handed);
                 return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
             } catch (StoreException e) {
-                LOG.warn("Redispatch of a backend message failed, will retry: {}", e.getMessage());
+                LOG.warn("A backend message could not be redispatched or retained, will retry: {}", e.getMessage());
                 return ConsumeConcurrentlyStatus.RECONSUME_LATER;
             }
         });
@@ -137,6 +155,12 @@ public final class Notifier implements AutoCloseable {
         String topic = m.getUserProperty(MessageProperties.MQTT_TOPIC);
         if (topic == null) {
             return; // not for MQTT
+        }
+        // A backend's retained message (a device's has its clientId and is in meta already).
+        if (retained != null && "true".equals(m.getUserProperty(MessageProperties.MQTT_RETAIN))
+                && m.getUserProperty(MessageProperties.MQTT_CLIENT_ID) == null && !m.getTopic().equals(redispatchTopic)) {
+            retained.retain(topic, MessageProperties.payload(m.getUserProperty(MessageProperties.MQTT_EMPTY), m.getBody()),
+                    MessageProperties.qos(m.getUserProperty(MessageProperties.MQTT_QOS)));
         }
         LmqDispatch.Dispatched dispatched = LmqDispatch.Dispatched.of(m);
         if (dispatched == null) {

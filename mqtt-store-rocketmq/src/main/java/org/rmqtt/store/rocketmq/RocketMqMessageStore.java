@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import org.apache.rocketmq.client.consumer.PullCallback;
 import org.apache.rocketmq.client.consumer.PullResult;
 import org.apache.rocketmq.client.consumer.PullStatus;
+import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.impl.CommunicationMode;
 import org.apache.rocketmq.client.impl.FindBrokerResult;
@@ -133,7 +134,7 @@ public final class RocketMqMessageStore implements MessageStore {
             producer.send(msg, (mqs, m, topic) -> mqs.get(Math.floorMod(topic.hashCode(), mqs.size())),
                     request.topic(), callback(result), TIMEOUT_MS);
         } catch (Exception e) {
-            result.completeExceptionally(new StoreException("send failed: " + e.getMessage(), e));
+            result.completeExceptionally(sendFailure("send failed: ", e));
         }
         return result;
     }
@@ -161,13 +162,16 @@ public final class RocketMqMessageStore implements MessageStore {
         try {
             producer.send(batch, queue, callback(result), TIMEOUT_MS);
         } catch (Exception e) {
-            result.completeExceptionally(new StoreException("batch send failed: " + e.getMessage(), e));
+            result.completeExceptionally(sendFailure("batch send failed: ", e));
         }
         return result.thenApply(receipt -> null);
     }
 
     private Message toMessage(PublishRequest request) {
-        Message msg = new Message(mapper.rocketTopic(request.topic()), request.payload());
+        Message msg = new Message(mapper.rocketTopic(request.topic()), MessageProperties.body(request.payload()));
+        if (request.payload().length == 0) {
+            msg.putUserProperty(MessageProperties.MQTT_EMPTY, "true");
+        }
         msg.putUserProperty(MessageProperties.MQTT_TOPIC, request.topic());
         msg.putUserProperty(MessageProperties.MQTT_QOS, Integer.toString(request.qos()));
         if (request.retain()) {
@@ -199,9 +203,20 @@ public final class RocketMqMessageStore implements MessageStore {
 
             @Override
             public void onException(Throwable e) {
-                result.completeExceptionally(new StoreException("send failed: " + e.getMessage(), e));
+                result.completeExceptionally(sendFailure("send failed: ", e));
             }
         };
+    }
+
+    /**
+     * A message the client library or the broker refuses as illegal (too large, bad properties)
+     * is refused again however often it is sent: marked permanent so that nobody retries it.
+     */
+    static StoreException sendFailure(String what, Throwable e) {
+        int code = e instanceof MQClientException c ? c.getResponseCode()
+                : e instanceof MQBrokerException b ? b.getResponseCode() : -1;
+        boolean permanent = code == ResponseCode.MESSAGE_ILLEGAL || e instanceof IllegalArgumentException;
+        return new StoreException(what + e.getMessage(), e, permanent);
     }
 
     @Override
@@ -264,7 +279,7 @@ public final class RocketMqMessageStore implements MessageStore {
             messages.add(new StoredMessage(topic,
                     MessageProperties.qos(m.getUserProperty(MessageProperties.MQTT_QOS)),
                     "true".equals(m.getUserProperty(MessageProperties.MQTT_RETAIN)),
-                    m.getBody(), lmqOffset));
+                    MessageProperties.payload(m.getUserProperty(MessageProperties.MQTT_EMPTY), m.getBody()), lmqOffset));
         }
         return new PullBatch(PullBatch.Status.FOUND, messages, Math.max(expected, pulled.getNextBeginOffset()));
     }
