@@ -85,7 +85,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         registry = new SessionRegistry(NODE_ID, meta, notifyClient, sessionExpiry);
         self[0] = registry;
         SessionFactory sessions = new SessionFactory(store, index, meta, registry, maxInflight, pullBatch);
-        PublishService publishing = new PublishService(publishStore, meta, retainedMax, retainedMaxPayload);
+        PublishService publishing = new PublishService(publishStore, meta, java.time.Duration.ofSeconds(1), retainedMax, retainedMaxPayload);
         wills = new Wills(NODE_ID, meta, publishing);
         initializer = new MqttChannelInitializer(CONNECT_TIMEOUT_SECONDS, MAX_MESSAGE_SIZE,
                 new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing));
