@@ -31,6 +31,11 @@ public final class MetaServerMain implements Callable<Integer> {
             description = "Log entries between snapshots (default: ${DEFAULT-VALUE}).")
     long snapshotThreshold;
 
+    @Option(names = "--log.flush", defaultValue = "sync",
+            description = "sync: a write is acknowledged once the Raft log is forced to disk on a majority (survives a "
+                    + "power loss); async: once it is in their page cache (survives process crashes). Default: ${DEFAULT-VALUE}.")
+    String logFlush;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Override
@@ -38,7 +43,7 @@ public final class MetaServerMain implements Callable<Integer> {
         List<MetaPeer> peerList = MetaPeer.parseList(peers);
         MetaServerConfig defaults = MetaServerConfig.of(id, peerList, dataDir);
         MetaServerConfig config = defaults.withSnapshots(snapshotThreshold, defaults.logSegmentBytes(),
-                defaults.purgeGap());
+                defaults.purgeGap()).withLogSync(syncFlush("--log.flush", logFlush));
         MetaServer server = new MetaServer(config);
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -47,6 +52,15 @@ public final class MetaServerMain implements Callable<Integer> {
         }, "mqtt-meta-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** {@code sync} or {@code async}; anything else names {@code option} and stops start-up. */
+    public static boolean syncFlush(String option, String value) {
+        return switch (value) {
+            case "sync" -> true;
+            case "async" -> false;
+            default -> throw new IllegalArgumentException(option + ": must be sync or async, not '" + value + "'");
+        };
     }
 
     public static void main(String[] args) {
