@@ -16,11 +16,16 @@ import java.util.concurrent.TimeUnit;
  * @param lost              acknowledged sequence numbers never received
  * @param duplicates        receipts of a sequence number already received
  * @param duplicatesNoFlag  of those, receipts without DUP=1 (MQTT-3.3.1-1 says a redelivery has it)
- * @param outOfOrder        first receipts of a number lower than one of the same publisher received before
+ * @param outOfOrder        first receipts of an acknowledged number lower than an acknowledged one of the
+ *                          same publisher received before. Unacknowledged messages are left out: a
+ *                          publish under way when its connection died may be stored late by a gateway
+ *                          that resumes, after what the publisher sent on its next connection, and
+ *                          MQTT orders messages per connection only
+ * @param unacknowledged    first receipts of messages whose publisher got no PUBACK (stored, ack lost)
  * @param longestGapMillis  the longest time without a receipt between {@code from} and the last receipt
  */
 record DeliveryCheck(long acknowledged, long received, long lost, long duplicates, long duplicatesNoFlag,
-        long outOfOrder, long longestGapMillis, List<String> lostSample) {
+        long outOfOrder, long unacknowledged, long longestGapMillis, List<String> lostSample) {
 
     /**
      * @param receipts  in arrival order; sequence numbers below 0 (warm-up) are ignored
@@ -34,6 +39,7 @@ record DeliveryCheck(long acknowledged, long received, long lost, long duplicate
         long duplicates = 0;
         long noFlag = 0;
         long outOfOrder = 0;
+        long unacknowledged = 0;
         long last = fromNanos;
         long gap = 0;
         for (QosLoad.Receipt r : receipts) {
@@ -50,6 +56,10 @@ record DeliveryCheck(long acknowledged, long received, long lost, long duplicate
                 if (!r.dup()) {
                     noFlag++;
                 }
+                continue;
+            }
+            if (!acked.get(r.publisher()).contains(r.seq())) {
+                unacknowledged++;
                 continue;
             }
             Long top = highest.get(r.publisher());
@@ -74,7 +84,7 @@ record DeliveryCheck(long acknowledged, long received, long lost, long duplicate
                 }
             }
         }
-        return new DeliveryCheck(acknowledged, received, lost, duplicates, noFlag, outOfOrder,
+        return new DeliveryCheck(acknowledged, received, lost, duplicates, noFlag, outOfOrder, unacknowledged,
                 TimeUnit.NANOSECONDS.toMillis(gap), List.copyOf(sample));
     }
 }

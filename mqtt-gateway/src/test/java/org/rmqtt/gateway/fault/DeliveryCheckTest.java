@@ -57,6 +57,16 @@ class DeliveryCheckTest {
     }
 
     @Test
+    void aLateUnacknowledgedMessageIsCountedApartNotAsReordering() {
+        DeliveryCheck check = DeliveryCheck.of(List.of(r(0, 0, false, 1), r(0, 2, false, 2), r(0, 1, false, 3),
+                r(0, 3, false, 4)), Map.of(0, Set.of(0L, 2L, 3L)), 0);
+
+        assertThat(check.unacknowledged()).isEqualTo(1);
+        assertThat(check.outOfOrder()).isZero();
+        assertThat(check.lost()).isZero();
+    }
+
+    @Test
     void warmUpAndOtherPublishersAreIgnoredAndTheFirstGapCountsFromTheStart() {
         DeliveryCheck check = DeliveryCheck.of(List.of(r(0, -1, false, 5), r(1, 0, false, 6), r(0, 0, false, 500)),
                 Map.of(0, Set.of(0L)), 100 * MS);

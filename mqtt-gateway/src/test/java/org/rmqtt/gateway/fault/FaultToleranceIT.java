@@ -354,9 +354,10 @@ class FaultToleranceIT {
                             + "publisher reconnects %d, subscriber reconnects %d, sessions lost %d",
                     acked, rateBeforeFault, rate, ackGap, publisherReconnects, reconnects, sessionsLost));
             checks.forEach((s, c) -> b.append(String.format(
-                    "; %s: received %d, lost %d, duplicates %d (without DUP %d), out of order %d, longest delivery gap %d ms%s",
+                    "; %s: received %d, lost %d, duplicates %d (without DUP %d), out of order %d, "
+                            + "unacknowledged received %d, longest delivery gap %d ms%s",
                     s.filter.substring(s.filter.lastIndexOf('/', s.filter.length() - 3) + 1), c.received(), c.lost(),
-                    c.duplicates(), c.duplicatesNoFlag(), c.outOfOrder(), c.longestGapMillis(),
+                    c.duplicates(), c.duplicatesNoFlag(), c.outOfOrder(), c.unacknowledged(), c.longestGapMillis(),
                     c.lost() > 0 ? " e.g. " + c.lostSample() : "")));
             return b.toString();
         }
