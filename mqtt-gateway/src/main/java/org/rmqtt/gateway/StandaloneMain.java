@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a gateway in the foreground: with {@code rocketmq.embedded=true} also a RocketMQ name
- * server and broker in this JVM; with {@code gateway.enabled=false} only those (a RocketMQ with the
- * dispatch plug-in for a cluster on one machine, and for the fault tests). Arguments are {@code --key=value} overrides of the file named by
- * the {@code rmqtt.conf} system property. Stops cleanly on SIGTERM / Ctrl-C.
+ * server and broker in this JVM; with {@code gateway.enabled=false} only those (the RocketMQ side
+ * of a cluster on one machine, {@code bin/mqtt-rocketmq}). Arguments are {@code --key=value}
+ * overrides of the file named by the {@code rmqtt.conf} system property. Stops cleanly on
+ * SIGTERM / Ctrl-C.
  */
 public final class StandaloneMain {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneMain.class);

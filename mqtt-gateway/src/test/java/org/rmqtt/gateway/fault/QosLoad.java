@@ -71,6 +71,9 @@ final class QosLoad implements AutoCloseable {
     static MqttConnectOptions options(boolean cleanSession) {
         MqttConnectOptions options = new MqttConnectOptions();
         options.setCleanSession(cleanSession);
+        // Paho's default falls back to MQTT 3.1 after a refused CONNECT, and 3.1 allows client
+        // ids of 23 characters at most: a retry would then fail on the id, not on the server.
+        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
         options.setAutomaticReconnect(false);
         options.setKeepAliveInterval(KEEP_ALIVE_SECONDS);
         options.setConnectionTimeout((int) CONNECT_TIMEOUT.toSeconds());
