@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a gateway in the foreground: with {@code rocketmq.embedded=true} also a RocketMQ name
- * server and broker in this JVM. Arguments are {@code --key=value} overrides of the file named by
- * the {@code rmqtt.conf} system property. Stops cleanly on SIGTERM / Ctrl-C.
+ * server and broker in this JVM; with {@code gateway.enabled=false} only those (the RocketMQ side
+ * of a cluster on one machine, {@code bin/mqtt-rocketmq}). Arguments are {@code --key=value}
+ * overrides of the file named by the {@code rmqtt.conf} system property. Stops cleanly on
+ * SIGTERM / Ctrl-C.
  */
 public final class StandaloneMain {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneMain.class);
@@ -72,33 +74,51 @@ public final class StandaloneMain {
     static Runnable start(GatewayConfig config) {
         Path data = config.dataDir().toAbsolutePath();
         createDirectories(data);
-        MetaClient meta = startMeta(config, data);
+        // A RocketMQ-only process needs meta only to tell its plug-in the wildcard filters in use;
+        // without meta the plug-in still dispatches device messages to the filters gateways name.
+        MetaClient meta = config.gatewayEnabled() || config.metaEmbedded() || !config.metaPeers().isEmpty()
+                ? startMeta(config, data) : null;
         EmbeddedRocketMq rocketMq = null;
         try {
             if (config.embedded()) {
-                // The broker plug-in learns the wildcard filters in use from this process's meta.
-                LmqDispatchPlugin.useWildcardFilters(meta::matchingWildcardFilters);
-                rocketMq = EmbeddedRocketMq.start(data.resolve("rocketmq"), config.embeddedNamesrvPort(), config.embeddedBrokerPort());
+                if (meta != null) {
+                    // The broker plug-in learns the wildcard filters in use from this process's meta.
+                    LmqDispatchPlugin.useWildcardFilters(meta::matchingWildcardFilters);
+                }
+                rocketMq = EmbeddedRocketMq.start(data.resolve("rocketmq"), config.embeddedNamesrvPort(),
+                        config.embeddedBrokerPort(), true, config.embeddedSyncFlush());
                 List<String> topics = new ArrayList<>(config.topicMapper().rocketTopics());
                 topics.add(config.redispatchTopic());
                 rocketMq.createTopics(topics, config.topicQueues());
                 config = config.with(Map.of("rocketmq.namesrv", rocketMq.namesrvAddress()));
             }
-            Gateway gateway = new Gateway(config, meta);
-            gateway.start();
+            Gateway gateway = null;
+            if (config.gatewayEnabled()) {
+                gateway = new Gateway(config, meta);
+                gateway.start();
+            } else {
+                LOG.info("RocketMQ only (gateway.enabled=false): name server {}", config.namesrv());
+            }
+            Gateway started = gateway;
             EmbeddedRocketMq broker = rocketMq;
             return () -> {
-                gateway.close();
+                if (started != null) {
+                    started.close();
+                }
                 if (broker != null) {
                     broker.close();
                 }
-                meta.close();
+                if (meta != null) {
+                    meta.close();
+                }
             };
         } catch (RuntimeException e) {
             if (rocketMq != null) {
                 rocketMq.close();
             }
-            meta.close();
+            if (meta != null) {
+                meta.close();
+            }
             throw e;
         }
     }
@@ -107,7 +127,8 @@ public final class StandaloneMain {
     private static MetaClient startMeta(GatewayConfig config, Path data) {
         if (config.metaEmbedded()) {
             try {
-                return EmbeddedMeta.start(data.resolve("meta"));
+                boolean sync = config.metaEmbeddedSyncFlush();
+                return EmbeddedMeta.start(data.resolve("meta"), c -> c.withLogSync(sync));
             } catch (java.io.IOException e) {
                 throw new GatewayException("cannot start the embedded meta peer in " + data.resolve("meta") + ": " + e.getMessage(), e);
             }

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.rmqtt.common.config.ConfigException;
 import org.rmqtt.common.config.GatewayConfig;
 import org.rmqtt.gateway.MqttTestClient.Received;
@@ -59,12 +61,15 @@ class StandaloneMetaIT {
         }
     }
 
-    @Test
-    void aPersistentSessionSurvivesACleanRestartWithWhatWasPublishedBeforeIt() throws Exception {
+    /** Either flush mode of the embedded meta peer keeps a session across a clean restart. */
+    @ParameterizedTest(name = "meta.embedded.flush={0}")
+    @ValueSource(strings = {"sync", "async"})
+    void aPersistentSessionSurvivesACleanRestartWithWhatWasPublishedBeforeIt(String flush) throws Exception {
         int port = freePort();
         String root = "restart" + System.nanoTime();
         String clientId = "persist-" + root;
-        Runnable stop = StandaloneMain.start(config(port));
+        GatewayConfig config = config(port).with(Map.of("meta.embedded.flush", flush));
+        Runnable stop = StandaloneMain.start(config);
         try {
             try (MqttTestClient sub = new MqttTestClient(port, clientId, 10, false)) {
                 assertThat(sub.sessionPresent()).isFalse();
@@ -78,7 +83,7 @@ class StandaloneMetaIT {
         } finally {
             stop.run();
         }
-        stop = StandaloneMain.start(config(port));
+        stop = StandaloneMain.start(config);
         try (MqttTestClient sub = new MqttTestClient(port, clientId, 10, false)) {
             assertThat(sub.sessionPresent()).isTrue();
             assertThat(sub.collect(root, 10, WAIT)).extracting(Received::payload)

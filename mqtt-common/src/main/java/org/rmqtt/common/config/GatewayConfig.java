@@ -48,8 +48,11 @@ public final class GatewayConfig {
     private static final Key<String> NAMESRV = key("rocketmq.namesrv", "", s -> s);
     private static final Key<Integer> EMBEDDED_NAMESRV_PORT = key("rocketmq.embedded.namesrvPort", "9876", GatewayConfig::port);
     private static final Key<Integer> EMBEDDED_BROKER_PORT = key("rocketmq.embedded.brokerPort", "10911", GatewayConfig::port);
+    private static final Key<Boolean> EMBEDDED_SYNC_FLUSH = key("rocketmq.embedded.flush", "async", GatewayConfig::syncFlush);
+    private static final Key<Boolean> GATEWAY_ENABLED = key("gateway.enabled", "true", GatewayConfig::bool);
     private static final Key<Boolean> META_EMBEDDED = key("meta.embedded", "false", GatewayConfig::bool);
     private static final Key<String> META_PEERS = key("meta.peers", "", s -> s);
+    private static final Key<Boolean> META_EMBEDDED_SYNC_FLUSH = key("meta.embedded.flush", "sync", GatewayConfig::syncFlush);
     private static final Key<String> DEFAULT_TOPIC = key("topic.default", "mqtt_default", GatewayConfig::rocketTopic);
     private static final Key<String> TOPIC_RULES = key("topic.rules", "", s -> s);
     private static final Key<String> REDISPATCH_TOPIC = key("topic.redispatch", "mqtt_redispatch", GatewayConfig::rocketTopic);
@@ -93,6 +96,10 @@ public final class GatewayConfig {
             topicMapper();
         } catch (IllegalArgumentException e) {
             throw new ConfigException("topic.rules: " + e.getMessage());
+        }
+        if (!gatewayEnabled() && !embedded()) {
+            throw new ConfigException("gateway.enabled: false needs rocketmq.embedded=true (a process that runs only "
+                    + "the embedded RocketMQ); with neither there is nothing to run");
         }
         if (!embedded() && namesrv().isEmpty()) {
             throw new ConfigException("rocketmq.namesrv: must name the RocketMQ name server(s), "
@@ -220,6 +227,24 @@ public final class GatewayConfig {
 
     public int embeddedBrokerPort() {
         return get(EMBEDDED_BROKER_PORT);
+    }
+
+    /**
+     * Whether the embedded broker confirms a write only once the commitlog is on disk
+     * ({@code rocketmq.embedded.flush=sync}) rather than in the page cache ({@code async}).
+     */
+    public boolean embeddedSyncFlush() {
+        return get(EMBEDDED_SYNC_FLUSH);
+    }
+
+    /** False: this process runs only the embedded RocketMQ (and meta if embedded), no MQTT gateway. */
+    public boolean gatewayEnabled() {
+        return get(GATEWAY_ENABLED);
+    }
+
+    /** Whether the embedded meta peer forces its Raft log to disk before a write counts ({@code meta.embedded.flush=sync}). */
+    public boolean metaEmbeddedSyncFlush() {
+        return get(META_EMBEDDED_SYNC_FLUSH);
     }
 
     /** Whether this process runs its own single meta peer (standalone mode). */
@@ -373,6 +398,14 @@ public final class GatewayConfig {
             throw new IllegalArgumentException("must be at least 1ms and at most " + max.toMinutes() + "m");
         }
         return d;
+    }
+
+    private static boolean syncFlush(String s) {
+        return switch (s) {
+            case "sync" -> true;
+            case "async" -> false;
+            default -> throw new IllegalArgumentException("must be sync or async");
+        };
     }
 
     private static boolean bool(String s) {

@@ -52,6 +52,9 @@ class GatewayConfigTest {
         assertThat(config.topicQueues()).isEqualTo(8);
         assertThat(config.notifierGroup()).isEqualTo("rmqtt_notifier");
         assertThat(config.pullBatch()).isEqualTo(32);
+        assertThat(config.embeddedSyncFlush()).as("broker: page cache, as RocketMQ's default").isFalse();
+        assertThat(config.metaEmbeddedSyncFlush()).as("meta: forced to disk, as Ratis's default").isTrue();
+        assertThat(config.gatewayEnabled()).isTrue();
         // Without node.id, the node is named by its notify endpoint.
         assertThat(config.nodeId()).isEqualTo("127.0.0.1:10811");
     }
@@ -158,6 +161,10 @@ class GatewayConfigTest {
         "topic.default, ''",
         "data.dir, ''",
         "meta.embedded, on",
+        "rocketmq.embedded.flush, SYNC",
+        "rocketmq.embedded.flush, fsync",
+        "meta.embedded.flush, ''",
+        "gateway.enabled, no",
         "topic.default, has space",
         "topic.redispatch, a/b",
         "topic.rules, sensors/#",
@@ -188,6 +195,26 @@ class GatewayConfigTest {
         GatewayConfig embedded = GatewayConfig.of(Map.of("meta.embedded", "true", "rocketmq.embedded", "true"));
         assertThat(embedded.embedded()).isTrue();
         assertThat(embedded.namesrv()).isEmpty();
+    }
+
+    @Test
+    void flushModesAreSyncOrAsync() {
+        assertThat(with("rocketmq.embedded.flush", "sync").embeddedSyncFlush()).isTrue();
+        assertThat(with("rocketmq.embedded.flush", "async").embeddedSyncFlush()).isFalse();
+        assertThat(with("meta.embedded.flush", "async").metaEmbeddedSyncFlush()).isFalse();
+        assertThat(with("meta.embedded.flush", "sync").metaEmbeddedSyncFlush()).isTrue();
+    }
+
+    @Test
+    void aProcessWithoutGatewayMustRunTheEmbeddedRocketMq() {
+        assertThatThrownBy(() -> with("gateway.enabled", "false"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("gateway.enabled:");
+
+        GatewayConfig brokerOnly = GatewayConfig.of(Map.of("gateway.enabled", "false", "rocketmq.embedded", "true"));
+        assertThat(brokerOnly.gatewayEnabled()).isFalse();
+        assertThat(brokerOnly.metaEmbedded()).isFalse();
+        assertThat(brokerOnly.metaPeers()).isEmpty();
     }
 
     @Test

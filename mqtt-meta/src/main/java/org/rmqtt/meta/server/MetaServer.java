@@ -87,8 +87,8 @@ public final class MetaServer implements AutoCloseable {
         });
         long interval = config.reaperInterval().toMillis();
         reaper.scheduleWithFixedDelay(this::reapLeases, interval, interval, TimeUnit.MILLISECONDS);
-        LOG.info("Meta peer {} started on {} with peers {}, data in {}", config.id(), self.address(),
-                MetaPeer.formatList(config.peers()), config.dataDir());
+        LOG.info("Meta peer {} started on {} with peers {}, log flush {}, data in {}", config.id(), self.address(),
+                MetaPeer.formatList(config.peers()), config.syncLog() ? "sync" : "async", config.dataDir());
         return this;
     }
 
@@ -106,6 +106,9 @@ public final class MetaServer implements AutoCloseable {
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
         RaftServerConfigKeys.Log.setPurgeGap(p, config.purgeGap());
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
+        // Ratis forces the log to disk before an entry counts towards the commit (the default);
+        // "unsafe flush" counts it once written to the page cache and forces it right after.
+        RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, !config.syncLog());
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         // Ratis's 150-300 ms elections churn when a busy host delays heartbeats; 1-2 s is calmer
         // and still well inside a client's call timeout. The first election stays quick, so a

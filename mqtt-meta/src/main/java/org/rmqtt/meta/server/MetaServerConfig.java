@@ -20,6 +20,10 @@ import org.rmqtt.meta.client.MetaPeer;
  *                          that could not heartbeat during a meta outage are not dropped at once
  * @param reaperInterval    how often the leader checks for expired leases
  * @param clock             the wall clock stamped into log entries on the leader
+ * @param syncLog           true: an entry counts as written only once it is forced to disk
+ *                          (survives a power loss of every peer); false: once it is in the page
+ *                          cache, forced right after (survives process crashes, and a power loss
+ *                          of a minority of the peers)
  */
 public record MetaServerConfig(
         String id,
@@ -30,7 +34,8 @@ public record MetaServerConfig(
         int purgeGap,
         Duration leaseGrace,
         Duration reaperInterval,
-        Clock clock) {
+        Clock clock,
+        boolean syncLog) {
 
     public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
 
@@ -55,7 +60,7 @@ public record MetaServerConfig(
     /** Production defaults for peer {@code id} of {@code peers}, storing under {@code dataDir}. */
     public static MetaServerConfig of(String id, List<MetaPeer> peers, Path dataDir) {
         return new MetaServerConfig(id, peers, dataDir, DEFAULT_SNAPSHOT_THRESHOLD, 8L << 20, 1024,
-                Duration.ofSeconds(30), Duration.ofSeconds(1), Clock.systemUTC());
+                Duration.ofSeconds(30), Duration.ofSeconds(1), Clock.systemUTC(), true);
     }
 
     public MetaPeer self() {
@@ -63,16 +68,22 @@ public record MetaServerConfig(
     }
 
     public MetaServerConfig withSnapshots(long threshold, long segmentBytes, int gap) {
-        return new MetaServerConfig(id, peers, dataDir, threshold, segmentBytes, gap, leaseGrace, reaperInterval, clock);
+        return new MetaServerConfig(id, peers, dataDir, threshold, segmentBytes, gap, leaseGrace, reaperInterval, clock,
+                syncLog);
     }
 
     public MetaServerConfig withLeaseReaper(Duration grace, Duration interval) {
         return new MetaServerConfig(id, peers, dataDir, snapshotThreshold, logSegmentBytes, purgeGap, grace, interval,
-                clock);
+                clock, syncLog);
     }
 
     public MetaServerConfig withPeers(List<MetaPeer> newPeers) {
         return new MetaServerConfig(id, newPeers, dataDir, snapshotThreshold, logSegmentBytes, purgeGap, leaseGrace,
-                reaperInterval, clock);
+                reaperInterval, clock, syncLog);
+    }
+
+    public MetaServerConfig withLogSync(boolean sync) {
+        return new MetaServerConfig(id, peers, dataDir, snapshotThreshold, logSegmentBytes, purgeGap, leaseGrace,
+                reaperInterval, clock, sync);
     }
 }

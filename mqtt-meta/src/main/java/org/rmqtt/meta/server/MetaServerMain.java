@@ -31,6 +31,14 @@ public final class MetaServerMain implements Callable<Integer> {
             description = "Log entries between snapshots (default: ${DEFAULT-VALUE}).")
     long snapshotThreshold;
 
+    /** When the Raft log counts an entry as written. */
+    enum LogFlush { SYNC, ASYNC }
+
+    @Option(names = "--log.flush", defaultValue = "sync",
+            description = "sync: a write is acknowledged once the Raft log is forced to disk on a majority (survives a "
+                    + "power loss); async: once it is in their page cache (survives process crashes). Default: ${DEFAULT-VALUE}.")
+    LogFlush logFlush;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Override
@@ -38,7 +46,7 @@ public final class MetaServerMain implements Callable<Integer> {
         List<MetaPeer> peerList = MetaPeer.parseList(peers);
         MetaServerConfig defaults = MetaServerConfig.of(id, peerList, dataDir);
         MetaServerConfig config = defaults.withSnapshots(snapshotThreshold, defaults.logSegmentBytes(),
-                defaults.purgeGap());
+                defaults.purgeGap()).withLogSync(logFlush == LogFlush.SYNC);
         MetaServer server = new MetaServer(config);
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -49,8 +57,13 @@ public final class MetaServerMain implements Callable<Integer> {
         return 0;
     }
 
+    /** The command line of {@code bin/mqtt-meta}; {@code --log.flush} takes sync/async in any case. */
+    static CommandLine commandLine() {
+        return new CommandLine(new MetaServerMain()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
     public static void main(String[] args) {
-        CommandLine commandLine = new CommandLine(new MetaServerMain());
+        CommandLine commandLine = commandLine();
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             LOG.error("mqtt-meta failed: {}", e.getMessage(), e);
             cmd.getErr().println("mqtt-meta: " + e.getMessage());

@@ -89,10 +89,23 @@ class PeerDataTest {
 
     @Test
     void theCommandLineRefusesAnIdThatIsNotAPeer() {
-        CommandLine cli = new CommandLine(new MetaServerMain());
-        cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cli = MetaServerMain.commandLine();
+        cli.setErr(new java.io.PrintWriter(err));
         int code = cli.execute("--id", "m9", "--peers", "m1=127.0.0.1:1,m2=127.0.0.1:2", "--data.dir", dataDir.toString());
         assertThat(code).isNotZero();
+        assertThat(err.toString()).contains("m9");
+    }
+
+    @Test
+    void theCommandLineRefusesAFlushModeOtherThanSyncOrAsync() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cli = MetaServerMain.commandLine();
+        cli.setErr(new java.io.PrintWriter(err));
+        int code = cli.execute("--id", "m1", "--peers", "m1=127.0.0.1:1", "--data.dir", dataDir.toString(),
+                "--log.flush", "fsync");
+        assertThat(code).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(err.toString()).contains("--log.flush");
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.apache.rocketmq.common.namesrv.NamesrvConfig;
 import org.apache.rocketmq.namesrv.NamesrvController;
 import org.apache.rocketmq.remoting.netty.NettyClientConfig;
 import org.apache.rocketmq.remoting.netty.NettyServerConfig;
+import org.apache.rocketmq.store.config.FlushDiskType;
 import org.apache.rocketmq.store.config.MessageStoreConfig;
 import org.rmqtt.store.StoreException;
 import org.rmqtt.store.plugin.LmqDispatchPlugin;
@@ -53,6 +54,16 @@ public final class EmbeddedRocketMq implements AutoCloseable {
 
     /** As {@link #start(Path, int, int)}; without the plug-in it behaves as an untouched external broker. */
     public static EmbeddedRocketMq start(Path dataDir, int namesrvPort, int brokerPort, boolean dispatchPlugin) {
+        return start(dataDir, namesrvPort, brokerPort, dispatchPlugin, false);
+    }
+
+    /**
+     * As {@link #start(Path, int, int, boolean)}. With {@code syncFlush} the broker confirms a write
+     * only once the commitlog is forced to disk (SYNC_FLUSH: survives a power loss); otherwise
+     * once it is in the page cache (ASYNC_FLUSH: survives a crash of this process, not of the machine).
+     */
+    public static EmbeddedRocketMq start(Path dataDir, int namesrvPort, int brokerPort, boolean dispatchPlugin,
+            boolean syncFlush) {
         // The broker and RocksDB write below user.home unless told otherwise.
         System.setProperty("rocketmq.home.dir", dataDir.toString());
         System.setProperty("tls.server.mode", System.getProperty("tls.server.mode", "disabled"));
@@ -108,13 +119,15 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             // Delayed messages are not used here; the timer wheel's flush took up to a third of
             // the CPU of an otherwise idle standalone process.
             store.setTimerWheelEnable(false);
+            store.setFlushDiskType(syncFlush ? FlushDiskType.SYNC_FLUSH : FlushDiskType.ASYNC_FLUSH);
             BrokerController broker = new BrokerController(brokerConfig, brokerNetty, new NettyClientConfig(), store);
             if (!broker.initialize()) {
                 namesrv.shutdown();
                 throw new StoreException("embedded RocketMQ broker failed to initialize (data in " + storeRoot + ")");
             }
             broker.start();
-            LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, data {}", nsAddr, BROKER_NAME, HOST, port, dataDir);
+            LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, {}, data {}", nsAddr, BROKER_NAME, HOST,
+                    port, store.getFlushDiskType(), dataDir);
             return new EmbeddedRocketMq(namesrv, broker, nsAddr);
         } catch (StoreException e) {
             throw e;

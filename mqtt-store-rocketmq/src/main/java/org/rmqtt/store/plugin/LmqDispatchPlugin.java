@@ -68,7 +68,9 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
 
     /**
      * The commitlog's batch path ignores LMQ dispatch, so a batch with MQTT messages is written
-     * as single puts, in order. The batch is then no longer atomic.
+     * as single puts, in order. The batch is then no longer atomic. The puts are appended one
+     * after the other without waiting for each to be flushed: a broker with SYNC_FLUSH then
+     * flushes the whole batch in one group commit instead of one disk flush per message.
      */
     @Override
     public CompletableFuture<PutMessageResult> asyncPutMessages(MessageExtBatch batch) {
@@ -84,14 +86,18 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
         if (messages.stream().noneMatch(m -> m.getProperty(MessageProperties.MQTT_TOPIC) != null)) {
             return next.asyncPutMessages(batch);
         }
-        CompletableFuture<PutMessageResult> chain = CompletableFuture.completedFuture(null);
+        // The store appends in the calling thread, in call order; only the flush (and replication)
+        // completes later. A message it refuses at once ends the batch, so nothing after it is
+        // stored ahead of the client's resend.
+        CompletableFuture<PutMessageResult> all = CompletableFuture.completedFuture(null);
         for (Message m : messages) {
-            MessageExtBrokerInner single = single(batch, m);
-            chain = chain.thenCompose(previous -> previous != null && !previous.isOk()
-                    ? CompletableFuture.completedFuture(previous)
-                    : asyncPutMessage(single).thenApply(r -> merge(previous, r)));
+            CompletableFuture<PutMessageResult> put = asyncPutMessage(single(batch, m));
+            all = all.thenCombine(put, (previous, r) -> previous != null && !previous.isOk() ? previous : merge(previous, r));
+            if (put.isDone() && (put.isCompletedExceptionally() || !put.join().isOk())) {
+                break;
+            }
         }
-        return chain;
+        return all;
     }
 
     private static MessageExtBrokerInner single(MessageExtBatch batch, Message m) {
