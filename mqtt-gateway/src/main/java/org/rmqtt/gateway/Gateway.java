@@ -15,6 +15,7 @@ import org.rmqtt.common.config.GatewayConfig;
 import org.rmqtt.common.mapping.TopicMapper;
 import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.gateway.connect.ConnectHandler;
+import org.rmqtt.gateway.connection.ViolationCounters;
 import org.rmqtt.gateway.notify.TopicEventDispatcher;
 import org.rmqtt.gateway.publish.PublishHandler;
 import org.rmqtt.gateway.publish.PublishService;
@@ -22,6 +23,7 @@ import org.rmqtt.gateway.server.MqttChannelInitializer;
 import org.rmqtt.gateway.server.MqttServer;
 import org.rmqtt.gateway.session.SessionFactory;
 import org.rmqtt.gateway.session.SessionRegistry;
+import org.rmqtt.gateway.subscribe.SubscribeHandler;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
 import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.MetaClient;
@@ -49,6 +51,7 @@ public final class Gateway implements AutoCloseable {
     private InetSocketAddress mqttAddress;
     private int notifyPort;
     private SessionRegistry registry;
+    private final ViolationCounters violations = new ViolationCounters();
 
     public Gateway(GatewayConfig config, MetaClient meta) {
         this.config = config;
@@ -119,7 +122,9 @@ public final class Gateway implements AutoCloseable {
         started.push(server);
         mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
                 config.connectTimeoutSeconds(), config.maxMessageSize(),
-                new ConnectHandler(registry, sessions), new PublishHandler(new PublishService(store, meta))));
+                new ConnectHandler(registry, sessions),
+                new PublishHandler(new PublishService(store, meta, config.allowDollarTopics())),
+                new SubscribeHandler(config.subscribeDeny(), config.maxSubscriptionsPerSession()), violations));
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
         meta.heartbeat(self).join();
@@ -165,6 +170,11 @@ public final class Gateway implements AutoCloseable {
 
     public int mqttPort() {
         return mqttAddress.getPort();
+    }
+
+    /** Connections closed for breaking the protocol, per reason. */
+    public ViolationCounters violations() {
+        return violations;
     }
 
     public int notifyPort() {

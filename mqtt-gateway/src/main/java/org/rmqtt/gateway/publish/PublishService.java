@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.gateway.connection.Disconnects;
+import org.rmqtt.gateway.connection.Violation;
 import org.rmqtt.gateway.session.InboundState;
 import org.rmqtt.gateway.session.Session;
 import org.rmqtt.meta.MetaClient;
@@ -42,10 +43,12 @@ public final class PublishService {
 
     private final MessageStore store;
     private final MetaClient meta;
+    private final boolean allowDollarTopics;
 
-    public PublishService(MessageStore store, MetaClient meta) {
+    public PublishService(MessageStore store, MetaClient meta, boolean allowDollarTopics) {
         this.store = store;
         this.meta = meta;
+        this.allowDollarTopics = allowDollarTopics;
     }
 
     /** On the session's loop. Takes ownership of {@code msg}'s payload (released by the caller). */
@@ -55,12 +58,16 @@ public final class PublishService {
         try {
             Topics.validateTopicName(topic);
         } catch (InvalidTopicException e) {
-            Disconnects.protocolViolation(channel, "PUBLISH with invalid topic name: " + e.getMessage());
+            Disconnects.protocolViolation(channel, Violation.INVALID_TOPIC_NAME, "PUBLISH with invalid topic name: " + e.getMessage());
             return;
         }
         int qos = msg.fixedHeader().qosLevel().value();
         int packetId = msg.variableHeader().packetId();
         InboundState inbound = session.inbound();
+        if (!allowDollarTopics && topic.startsWith("$")) {
+            dropDollarTopic(session, topic, qos, packetId);
+            return;
+        }
         if (qos == 2) {
             Boolean stored = inbound.awaitingRelease().get(packetId);
             if (stored != null) {
@@ -168,6 +175,22 @@ public final class PublishService {
                 write(session, lane);
             }
         }));
+    }
+
+    /**
+     * '$' topics are the server's (MQTT-4.7.2-1): a device's publish to one is dropped, but
+     * acknowledged at its QoS so that the client does not send it again and again.
+     */
+    private static void dropDollarTopic(Session session, String topic, int qos, int packetId) {
+        LOG.debug("Dropped a QoS {} PUBLISH of {} to {}: devices may not publish to '$' topics (publish.allowDollarTopics)",
+                qos, session.clientId(), topic);
+        if (qos == 1) {
+            ack(session.channel(), MqttMessageType.PUBACK, packetId);
+        } else if (qos == 2) {
+            // Remembered like a stored one: a resend gets PUBREC again, PUBREL completes it.
+            session.inbound().awaitingRelease().put(packetId, true);
+            ack(session.channel(), MqttMessageType.PUBREC, packetId);
+        }
     }
 
     /** PUBREL: the client released a QoS 2 message; forget its id and complete. */
