@@ -38,6 +38,15 @@ public final class TestGateways {
 
     /** A gateway of the cluster that {@code meta} serves. */
     public static Gateway start(org.rmqtt.meta.MetaClient meta) {
+        return start(meta, Map.of());
+    }
+
+    /** A gateway of the shared cluster, with some configuration keys changed. */
+    public static Gateway start(Map<String, String> overrides) {
+        return start(META, overrides);
+    }
+
+    private static Gateway start(org.rmqtt.meta.MetaClient meta, Map<String, String> overrides) {
         try {
             Path dataDir = Files.createTempDirectory("rmqtt-gw-");
             dataDir.toFile().deleteOnExit();
@@ -50,7 +59,7 @@ public final class TestGateways {
                     "notify.port", "0",
                     "rocketmq.namesrv", rocketMq().namesrvAddress(),
                     "topic.rules", "sensors/#=sensors",
-                    "rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN)));
+                    "rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN))).with(overrides);
             Gateway gateway = new Gateway(config, meta);
             gateway.start();
             return gateway;
