@@ -222,6 +222,12 @@ final class RawClient implements AutoCloseable {
         return packets;
     }
 
+    /** The first packet the server sends, or nothing if it closes the connection instead. */
+    List<Packet> readUntilClosedOrFirst() {
+        Packet p = read();
+        return p == null ? List.of() : List.of(p);
+    }
+
     /** Asserts the server closed the connection without sending anything more. */
     void assertClosedWithoutReply() {
         assertThat(readUntilClosed()).as("packets before the server closed the connection").isEmpty();
