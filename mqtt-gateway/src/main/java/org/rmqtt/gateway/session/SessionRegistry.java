@@ -286,12 +286,19 @@ public final class SessionRegistry {
 
     /** The connection of {@code session} ended; on the session's loop. */
     public void closed(Session session) {
-        local.remove(session.clientId(), session);
+        String clientId = session.clientId();
         if (session.handedOver()) {
+            local.remove(clientId, session);
             return;
         }
         byte[] state = session.persistent() && session.resumed() && !session.closed() ? session.capture(true).encode() : null;
         session.close();
+        Saved saved = state != null && session.epoch() >= 0 ? new Saved(session.epoch(), state) : null;
+        if (saved != null) {
+            // Before the session leaves `local`: a reconnect that no longer finds it finds this.
+            unconfirmed.put(clientId, saved);
+        }
+        local.remove(clientId, session);
         if (session.epoch() < 0) {
             return; // the claim under way releases it when it comes back
         }
@@ -299,9 +306,6 @@ public final class SessionRegistry {
             release(session);
             return;
         }
-        String clientId = session.clientId();
-        Saved saved = new Saved(session.epoch(), state);
-        unconfirmed.put(clientId, saved);
         track(meta.saveSession(clientId, nodeId, session.epoch(), state, true)).whenComplete((ok, error) -> {
             if (error != null) {
                 LOG.warn("Could not save the session of {} as it disconnected ({}); it resumes from its last checkpoint",
