@@ -203,6 +203,55 @@ class ConnectIT {
     }
 
     @Test
+    void MQTT_3_1_2_18_userNameWithoutTheFlagCloses() {
+        try (RawClient client = target.raw()) {
+            client.send(connectPacket("MQTT", 4, 0x02, 60, utf8(unique("c")), utf8("user")));
+            assertRefusedAndClosed(client);
+        }
+    }
+
+    @Test
+    void MQTT_3_1_2_20_passwordWithoutTheFlagCloses() {
+        try (RawClient client = target.raw()) {
+            client.send(connectPacket("MQTT", 4, 0x82, 60, utf8(unique("c")), utf8("user"), utf8("secret")));
+            assertRefusedAndClosed(client);
+        }
+    }
+
+    @Test
+    void MQTT_3_1_3_3_connectWithoutClientIdCloses() {
+        try (RawClient client = target.raw()) {
+            client.send(connectPacket("MQTT", 4, 0x02, 60));
+            assertRefusedAndClosed(client);
+        }
+    }
+
+    @Test
+    void MQTT_3_1_3_4_illFormedUtf8ClientIdCloses() {
+        try (RawClient client = target.raw()) {
+            client.send(connectPacket("MQTT", 4, 0x02, 60, RawClient.lengthPrefixed(bytes('c', 0xC3, 0x28))));
+            assertRefusedAndClosed(client);
+        }
+    }
+
+    @Test
+    void MQTT_3_1_3_10_illFormedUtf8WillTopicCloses() {
+        try (RawClient client = target.raw()) {
+            client.send(connectPacket("MQTT", 4, 0x06, 60, utf8(unique("c")),
+                    RawClient.lengthPrefixed(bytes('w', 0xED, 0xA0, 0x80)), utf8("bye")));
+            assertRefusedAndClosed(client);
+        }
+    }
+
+    @Test
+    void MQTT_3_1_3_11_illFormedUtf8UserNameCloses() {
+        try (RawClient client = target.raw()) {
+            client.send(connectPacket("MQTT", 4, 0x82, 60, utf8(unique("c")), RawClient.lengthPrefixed(bytes(0xFF, 'u'))));
+            assertRefusedAndClosed(client);
+        }
+    }
+
+    @Test
     void MQTT_3_1_2_19_userNameFlagWithoutUserNameCloses() {
         try (RawClient client = target.raw()) {
             client.send(connectPacket("MQTT", 4, 0x82, 60, utf8(unique("c"))));

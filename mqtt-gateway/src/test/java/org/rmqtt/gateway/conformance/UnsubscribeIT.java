@@ -51,6 +51,32 @@ class UnsubscribeIT {
     }
 
     @Test
+    void MQTT_3_10_3_1_illFormedUtf8InAnUnsubscribeFilterCloses() {
+        try (RawClient client = target.raw()) {
+            client.connect(unique("u"));
+            client.send(packet(UNSUBSCRIBE, id(1), RawClient.lengthPrefixed(RawClient.bytes('u', 0xC0, 0x80))));
+            client.assertClosedWithoutReply();
+        }
+    }
+
+    @Test
+    void MQTT_3_10_4_3_aQos2DeliveryUnderWayCompletesAfterUnsubscribe() throws Exception {
+        String topic = unique("u/");
+        try (RawClient client = target.raw(); MqttTestClient publisher = new MqttTestClient(target.port())) {
+            client.connect(unique("u"));
+            client.subscribe(1, topic, 2);
+            publisher.publish(topic, "under-way", 2);
+            RawClient.Packet p = client.expect(RawClient.PUBLISH);
+            client.send(unsubscribePacket(2, topic));
+            assertThat(client.expect(UNSUBACK).packetId()).isEqualTo(2);
+            client.send(RawClient.ack(RawClient.PUBREC, p.publishId()));
+            assertThat(client.expect(RawClient.PUBREL).packetId()).isEqualTo(p.publishId());
+            client.send(RawClient.ack(RawClient.PUBCOMP, p.publishId()));
+            client.assertOpen();
+        }
+    }
+
+    @Test
     void MQTT_3_10_4_1_onlyACharacterForCharacterEqualFilterIsRemoved() throws Exception {
         String root = unique("u/");
         try (MqttTestClient subscriber = new MqttTestClient(target.port());
