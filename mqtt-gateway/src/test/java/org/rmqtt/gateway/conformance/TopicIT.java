@@ -101,19 +101,22 @@ class TopicIT {
         String level = unique("t");
         String dollar = "$" + level + "/x";
         String marker = level + "/x";
-        try (MqttTestClient wildcards = new MqttTestClient(target.port());
+        try (MqttTestClient hash = new MqttTestClient(target.port());
+             MqttTestClient plus = new MqttTestClient(target.port());
              MqttTestClient exact = new MqttTestClient(target.port());
              MqttTestClient publisher = new MqttTestClient(target.port())) {
-            wildcards.subscribe("#", 1);
-            wildcards.subscribe("+/x", 1);
-            exact.subscribe(dollar, 1);
+            hash.subscribe("#", 1);
+            plus.subscribe("+/x", 1);
             exact.subscribe("$" + level + "/+", 1);
             publisher.publish(dollar, "dollar", 1);
             publisher.publish(marker, "marker", 1);
-            // Both wildcard subscriptions see the marker; neither may see the '$' topic.
-            List<Received> seen = wildcards.collect(t -> t.equals(marker) || t.equals(dollar), 2, WAIT);
-            assertThat(seen).extracting(Received::topic).containsOnly(marker).hasSize(2);
-            assertThat(exact.collect(dollar, 2, WAIT)).extracting(Received::payload).containsOnly("dollar").hasSize(2);
+            // Each wildcard subscriber sees the marker, published after the '$' message, first.
+            assertThat(hash.collect(t -> t.equals(marker) || t.equals(dollar), 1, WAIT))
+                    .extracting(Received::topic).containsExactly(marker);
+            assertThat(plus.collect(t -> t.equals(marker) || t.equals(dollar), 1, WAIT))
+                    .extracting(Received::topic).containsExactly(marker);
+            // A filter that starts with '$' itself matches it.
+            assertThat(exact.next(WAIT).topic()).isEqualTo(dollar);
         }
     }
 
