@@ -19,6 +19,7 @@ import org.rmqtt.gateway.subscribe.FilterSync;
 import org.rmqtt.common.mapping.TopicMapper;
 import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.gateway.connect.ConnectHandler;
+import org.rmqtt.gateway.connection.ViolationCounters;
 import org.rmqtt.gateway.notify.TopicEventDispatcher;
 import org.rmqtt.gateway.publish.PublishHandler;
 import org.rmqtt.gateway.publish.PublishService;
@@ -26,6 +27,7 @@ import org.rmqtt.gateway.server.MqttChannelInitializer;
 import org.rmqtt.gateway.server.MqttServer;
 import org.rmqtt.gateway.session.SessionFactory;
 import org.rmqtt.gateway.session.SessionRegistry;
+import org.rmqtt.gateway.subscribe.SubscribeHandler;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
 import org.rmqtt.gateway.will.Wills;
 import org.rmqtt.meta.GatewayNode;
@@ -59,6 +61,7 @@ public final class Gateway implements AutoCloseable {
     private InetSocketAddress mqttAddress;
     private int notifyPort;
     private SessionRegistry registry;
+    private final ViolationCounters violations = new ViolationCounters();
 
     public Gateway(GatewayConfig config, MetaClient meta) {
         this(config, meta, event -> false);
@@ -127,7 +130,8 @@ public final class Gateway implements AutoCloseable {
         SessionFactory sessions = new SessionFactory(sharedReads, index, meta, registry, config.maxInflight(),
                 config.pullBatch());
 
-        PublishService publishing = new PublishService(store, meta, config.subscribeSyncTimeout(), config.retainedMax(), config.retainedMaxPayload());
+        PublishService publishing = new PublishService(store, meta, config.subscribeSyncTimeout(), config.retainedMax(),
+                config.retainedMaxPayload(), config.allowDollarTopics());
         Wills wills = new Wills(nodeId, meta, publishing);
         // A node restarting under its id first drops what meta still holds from its last life
         // (its claims: the persistent sessions it held resume from their last checkpoint), and
@@ -156,7 +160,8 @@ public final class Gateway implements AutoCloseable {
         started.push(server);
         mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
                 config.connectTimeoutSeconds(), config.maxMessageSize(),
-                new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing)));
+                new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing),
+                new SubscribeHandler(config.subscribeDeny(), config.maxSubscriptionsPerSession()), violations));
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
         meta.heartbeat(self).join();
@@ -216,6 +221,11 @@ public final class Gateway implements AutoCloseable {
 
     public int mqttPort() {
         return mqttAddress.getPort();
+    }
+
+    /** Connections closed for breaking the protocol, per reason. */
+    public ViolationCounters violations() {
+        return violations;
     }
 
     public int notifyPort() {

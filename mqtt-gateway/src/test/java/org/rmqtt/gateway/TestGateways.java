@@ -41,6 +41,11 @@ public final class TestGateways {
         return start(meta, Map.of());
     }
 
+    /** A gateway of the shared cluster, with some configuration keys changed. */
+    public static Gateway start(Map<String, String> overrides) {
+        return start(META, overrides);
+    }
+
     /** A gateway of the cluster that {@code meta} serves, with some settings changed (e.g. node.id). */
     public static Gateway start(org.rmqtt.meta.MetaClient meta, Map<String, String> overrides) {
         return start(meta, overrides, event -> false);

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -14,6 +16,8 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.rmqtt.common.mapping.TopicMapper;
+import org.rmqtt.common.topic.InvalidTopicException;
+import org.rmqtt.common.topic.Topics;
 
 /**
  * The gateway's whole configuration, parsed and validated once at start-up and then passed by
@@ -75,6 +79,9 @@ public final class GatewayConfig {
         }
         return n;
     });
+    private static final Key<List<String>> SUBSCRIBE_DENY = key("subscribe.deny", "", GatewayConfig::filterList);
+    private static final Key<Integer> SUBSCRIBE_MAX = key("subscribe.maxPerSession", "1000", positive(1_000_000));
+    private static final Key<Boolean> PUBLISH_DOLLAR = key("publish.allowDollarTopics", "false", GatewayConfig::bool);
     private static final Key<Duration> META_TIMEOUT = key("meta.timeout", "5s",
             s -> positiveDuration(s, Duration.ofMinutes(1)));
 
@@ -328,6 +335,21 @@ public final class GatewayConfig {
         return get(RETAINED_MAX_PAYLOAD);
     }
 
+    /** Filters a client may not subscribe to: a requested filter that one of these matches gets SUBACK 0x80. */
+    public List<String> subscribeDeny() {
+        return get(SUBSCRIBE_DENY);
+    }
+
+    /** Subscriptions one session may hold; a SUBSCRIBE beyond it gets 0x80 for the filters over the limit. */
+    public int maxSubscriptionsPerSession() {
+        return get(SUBSCRIBE_MAX);
+    }
+
+    /** Whether devices may publish to topics starting with '$' (kept for server use, MQTT-4.7.2-1). */
+    public boolean allowDollarTopics() {
+        return get(PUBLISH_DOLLAR);
+    }
+
     /** Every key with its effective value, for the start-up log. */
     public Map<String, String> asMap() {
         return Map.copyOf(raw);
@@ -353,6 +375,24 @@ public final class GatewayConfig {
             throw new IllegalArgumentException(problem);
         }
         return s;
+    }
+
+    /** A comma list of valid topic filters, possibly empty. */
+    private static List<String> filterList(String s) {
+        List<String> filters = new ArrayList<>();
+        for (String f : s.split(",")) {
+            String filter = f.trim();
+            if (filter.isEmpty()) {
+                continue;
+            }
+            try {
+                Topics.validateFilter(filter);
+            } catch (InvalidTopicException e) {
+                throw new IllegalArgumentException("'" + filter + "' is not a valid topic filter: " + e.getMessage());
+            }
+            filters.add(filter);
+        }
+        return List.copyOf(filters);
     }
 
     private static int port(String s) {

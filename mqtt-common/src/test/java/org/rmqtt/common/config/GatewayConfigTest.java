@@ -170,11 +170,28 @@ class GatewayConfigTest {
         "topic.rules, sensors/#",
         "topic.rules, a/#/b=x",
         "topic.rules, a/#=bad topic",
+        "subscribe.deny, 'ok/#,a/#/b'",
+        "subscribe.maxPerSession, 0",
+        "publish.allowDollarTopics, yes",
     })
     void aBadValueIsRejectedByKey(String key, String value) {
         assertThatThrownBy(() -> with(key, value))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(key + ":");
+    }
+
+    @Test
+    void protocolLimitsHaveDefaultsAndParse() {
+        GatewayConfig defaults = GatewayConfig.of(Map.of("rocketmq.namesrv", "127.0.0.1:9876"));
+        assertThat(defaults.subscribeDeny()).isEmpty();
+        assertThat(defaults.maxSubscriptionsPerSession()).isEqualTo(1000);
+        assertThat(defaults.allowDollarTopics()).isFalse();
+
+        GatewayConfig set = defaults.with(Map.of("subscribe.deny", " test/nosubscribe , secret/# ",
+                "subscribe.maxPerSession", "5", "publish.allowDollarTopics", "true"));
+        assertThat(set.subscribeDeny()).containsExactly("test/nosubscribe", "secret/#");
+        assertThat(set.maxSubscriptionsPerSession()).isEqualTo(5);
+        assertThat(set.allowDollarTopics()).isTrue();
     }
 
     @ParameterizedTest

@@ -22,6 +22,7 @@ import org.rmqtt.common.topic.Topics;
 import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.ConnectionContext.State;
 import org.rmqtt.gateway.connection.Disconnects;
+import org.rmqtt.gateway.connection.Violation;
 import org.rmqtt.gateway.server.HandlerNames;
 import org.rmqtt.gateway.session.Session;
 import org.rmqtt.gateway.session.SessionFactory;
@@ -70,7 +71,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             if (cc.transition(State.AWAITING_CONNECT, State.CONNECTING)) {
                 connect(ctx, cc, (MqttConnectMessage) m);
             } else {
-                Disconnects.protocolViolation(ctx.channel(), "second CONNECT on one connection (MQTT-3.1.0-2)");
+                Disconnects.protocolViolation(ctx.channel(), Violation.SECOND_CONNECT, "second CONNECT on one connection (MQTT-3.1.0-2)");
             }
             return;
         }
@@ -79,7 +80,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             case CONNECTING -> early(ctx.channel()).add(msg);
             default -> {
                 ReferenceCountUtil.release(msg);
-                Disconnects.protocolViolation(ctx.channel(), type + " before CONNECT (MQTT-3.1.0-1)");
+                Disconnects.protocolViolation(ctx.channel(), Violation.CONNECT_NOT_FIRST, type + " before CONNECT (MQTT-3.1.0-1)");
             }
         }
     }
@@ -90,20 +91,25 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         if (level != 3 && level != 4) {
             // The codec also speaks MQTT 5; this server speaks 3.1 (level 3) and 3.1.1 (level 4).
             channel.attr(CODEC_VERSION).set(MqttVersion.MQTT_3_1_1);
-            refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION,
+            refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION, Violation.PROTOCOL_LEVEL,
                     "protocol level " + level + " is not supported (MQTT-3.1.2-2)");
+            return;
+        }
+        String flagProblem = ConnectFlags.problem(connect.variableHeader());
+        if (flagProblem != null) {
+            Disconnects.protocolViolation(channel, Violation.CONNECT_FLAGS, "CONNECT " + flagProblem);
             return;
         }
         String clientId = connect.payload().clientIdentifier();
         boolean cleanSession = connect.variableHeader().isCleanSession();
         if (clientId != null && clientId.indexOf('\u0000') >= 0) {
-            refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+            refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, Violation.CLIENT_ID,
                     "client identifier contains U+0000 (MQTT-1.5.3-2)");
             return;
         }
         if (clientId == null || clientId.isEmpty()) {
             if (!cleanSession) {
-                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, Violation.CLIENT_ID,
                         "empty client identifier with CleanSession=0 (MQTT-3.1.3-8)");
                 return;
             }
@@ -113,7 +119,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         try {
             will = will(connect, clientId);
         } catch (IllegalArgumentException e) {
-            Disconnects.protocolViolation(channel, "CONNECT with an invalid will: " + e.getMessage());
+            Disconnects.protocolViolation(channel, Violation.INVALID_TOPIC_NAME, "CONNECT with an invalid will: " + e.getMessage());
             return;
         }
         // Hold reads until CONNACK: a client may pipeline packets behind CONNECT.
@@ -129,7 +135,9 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                     wills.discard(will, willStored);
                 }
                 UNAVAILABLE.warn(session.clientId(), error);
-                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "meta unavailable (session registry or will)");
+                ctx.writeAndFlush(MqttMessageBuilders.connAck()
+                        .returnCode(MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE).sessionPresent(false).build());
+                channel.close();
                 return;
             }
             if (opened == SessionRegistry.Opened.SUPERSEDED || !channel.isActive()
@@ -210,9 +218,9 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static void refuse(ChannelHandlerContext ctx, MqttConnectReturnCode code, String reason) {
+    private static void refuse(ChannelHandlerContext ctx, MqttConnectReturnCode code, Violation violation, String reason) {
         ctx.writeAndFlush(MqttMessageBuilders.connAck().returnCode(code).sessionPresent(false).build());
-        Disconnects.protocolViolation(ctx.channel(), "CONNECT refused: " + reason);
+        Disconnects.protocolViolation(ctx.channel(), violation, "CONNECT refused: " + reason);
     }
 
     @Override

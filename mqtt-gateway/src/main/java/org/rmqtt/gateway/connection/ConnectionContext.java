@@ -15,6 +15,9 @@ public final class ConnectionContext {
     public enum State { AWAITING_CONNECT, CONNECTING, CONNECTED, CLOSED }
 
     private final AtomicReference<State> state = new AtomicReference<>(State.AWAITING_CONNECT);
+    private final ViolationCounters violations;
+    /** Set by the first protocol violation: one closed connection counts once. */
+    private boolean violated;
     private volatile Session session;
     /** Set when the client said DISCONNECT: the will is then never published. */
     private volatile boolean gracefulDisconnect;
@@ -32,8 +35,24 @@ public final class ConnectionContext {
         return channel.attr(KEY).get();
     }
 
-    public static void attach(Channel channel) {
-        channel.attr(KEY).set(new ConnectionContext());
+    public static void attach(Channel channel, ViolationCounters violations) {
+        channel.attr(KEY).set(new ConnectionContext(violations));
+    }
+
+    private ConnectionContext(ViolationCounters violations) {
+        this.violations = violations;
+    }
+
+    /** The gateway's counters of closed connections, per reason. */
+    public ViolationCounters violations() {
+        return violations;
+    }
+
+    /** True for the first violation of this connection only; on the channel's event loop. */
+    boolean markViolated() {
+        boolean first = !violated;
+        violated = true;
+        return first;
     }
 
     public State state() {

@@ -27,6 +27,6 @@ public final class ExceptionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         io.netty.util.ReferenceCountUtil.release(msg);
-        Disconnects.protocolViolation(ctx.channel(), "unexpected packet " + msg.getClass().getSimpleName());
+        Disconnects.protocolViolation(ctx.channel(), Violation.UNEXPECTED_PACKET, "unexpected packet " + msg.getClass().getSimpleName());
     }
 }

@@ -18,6 +18,7 @@ import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.gateway.connect.ThrottledWarning;
 import org.rmqtt.gateway.connection.Disconnects;
+import org.rmqtt.gateway.connection.Violation;
 import org.rmqtt.gateway.session.InboundState;
 import org.rmqtt.gateway.session.Session;
 import org.rmqtt.meta.MetaClient;
@@ -64,9 +65,10 @@ public final class PublishService {
     private final Duration maxViewAge;
     private final int retainedMax;
     private final int retainedMaxPayload;
+    private final boolean allowDollarTopics;
 
     public PublishService(MessageStore store, MetaClient meta) {
-        this(store, meta, Duration.ofSeconds(1), 0, MetaValidation.MAX_PAYLOAD_BYTES);
+        this(store, meta, Duration.ofSeconds(1), 0, MetaValidation.MAX_PAYLOAD_BYTES, false);
     }
 
     /**
@@ -76,13 +78,16 @@ public final class PublishService {
      *                           cannot miss it either
      * @param retainedMax        how many topics may hold a retained message (0 = no bound)
      * @param retainedMaxPayload the largest retained payload, in bytes
+     * @param allowDollarTopics  whether devices may publish to '$' topics
      */
-    public PublishService(MessageStore store, MetaClient meta, Duration maxViewAge, int retainedMax, int retainedMaxPayload) {
+    public PublishService(MessageStore store, MetaClient meta, Duration maxViewAge, int retainedMax, int retainedMaxPayload,
+                          boolean allowDollarTopics) {
         this.store = store;
         this.meta = meta;
         this.maxViewAge = maxViewAge;
         this.retainedMax = retainedMax;
         this.retainedMaxPayload = Math.min(retainedMaxPayload, MetaValidation.MAX_PAYLOAD_BYTES);
+        this.allowDollarTopics = allowDollarTopics;
     }
 
     /** On the session's loop. Takes ownership of {@code msg}'s payload (released by the caller). */
@@ -92,7 +97,7 @@ public final class PublishService {
         try {
             Topics.validateTopicName(topic);
         } catch (InvalidTopicException e) {
-            Disconnects.protocolViolation(channel, "PUBLISH with invalid topic name: " + e.getMessage());
+            Disconnects.protocolViolation(channel, Violation.INVALID_TOPIC_NAME, "PUBLISH with invalid topic name: " + e.getMessage());
             return;
         }
         int qos = msg.fixedHeader().qosLevel().value();
@@ -104,6 +109,10 @@ public final class PublishService {
             return;
         }
         InboundState inbound = session.inbound();
+        if (!allowDollarTopics && topic.startsWith("$")) {
+            dropDollarTopic(session, topic, qos, packetId);
+            return;
+        }
         if (qos == 2) {
             Boolean stored = inbound.awaitingRelease().get(packetId);
             if (stored != null) {
@@ -395,6 +404,22 @@ public final class PublishService {
     private static Throwable unwrap(Throwable error) {
         return (error instanceof java.util.concurrent.CompletionException
                 || error instanceof java.util.concurrent.ExecutionException) && error.getCause() != null ? error.getCause() : error;
+    }
+
+    /**
+     * '$' topics are the server's (MQTT-4.7.2-1): a device's publish to one is dropped, but
+     * acknowledged at its QoS so that the client does not send it again and again.
+     */
+    private static void dropDollarTopic(Session session, String topic, int qos, int packetId) {
+        LOG.debug("Dropped a QoS {} PUBLISH of {} to {}: devices may not publish to '$' topics (publish.allowDollarTopics)",
+                qos, session.clientId(), topic);
+        if (qos == 1) {
+            ack(session.channel(), MqttMessageType.PUBACK, packetId);
+        } else if (qos == 2) {
+            // Remembered like a stored one: a resend gets PUBREC again, PUBREL completes it.
+            session.inbound().awaitingRelease().put(packetId, true);
+            ack(session.channel(), MqttMessageType.PUBREC, packetId);
+        }
     }
 
     /** PUBREL: the client released a QoS 2 message; forget its id and complete. */

@@ -13,6 +13,7 @@ import org.rmqtt.gateway.connect.PingDisconnectHandler;
 import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.ExceptionHandler;
 import org.rmqtt.gateway.connection.MalformedPacketHandler;
+import org.rmqtt.gateway.connection.ViolationCounters;
 import org.rmqtt.gateway.publish.PublishHandler;
 import org.rmqtt.gateway.session.DeliveryHandler;
 import org.rmqtt.gateway.subscribe.SubscribeHandler;
@@ -23,18 +24,22 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
     private final int maxMessageSize;
     private final ConnectHandler connect;
     private final PublishHandler publish;
-    private final SubscribeHandler subscribe = new SubscribeHandler();
+    private final SubscribeHandler subscribe;
+    private final ViolationCounters violations;
 
-    public MqttChannelInitializer(int connectTimeoutSeconds, int maxMessageSize, ConnectHandler connect, PublishHandler publish) {
+    public MqttChannelInitializer(int connectTimeoutSeconds, int maxMessageSize, ConnectHandler connect, PublishHandler publish,
+                                  SubscribeHandler subscribe, ViolationCounters violations) {
         this.connectTimeoutSeconds = connectTimeoutSeconds;
         this.maxMessageSize = maxMessageSize;
         this.connect = connect;
         this.publish = publish;
+        this.subscribe = subscribe;
+        this.violations = violations;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        ConnectionContext.attach(ch);
+        ConnectionContext.attach(ch, violations);
         ChannelPipeline p = ch.pipeline();
         p.addLast(HandlerNames.IDLE, new IdleStateHandler(connectTimeoutSeconds, 0, 0, TimeUnit.SECONDS));
         p.addLast(HandlerNames.IDLE_CLOSE, IdleCloseHandler.INSTANCE);

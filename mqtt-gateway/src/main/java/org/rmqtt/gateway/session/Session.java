@@ -714,4 +714,12 @@ public final class Session {
     public Set<String> filters() {
         return Set.copyOf(subscriptions.keySet());
     }
+
+    public int subscriptionCount() {
+        return subscriptions.size();
+    }
+
+    public boolean subscribed(String filter) {
+        return subscriptions.containsKey(filter);
+    }
 }

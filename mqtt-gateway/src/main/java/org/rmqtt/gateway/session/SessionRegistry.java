@@ -49,7 +49,7 @@ public final class SessionRegistry {
     private final NotifyClient notifyClient;
     private final long expiryMillis;
     private final Map<String, Session> local = new ConcurrentHashMap<>();
-    /** Final states of ended persistent sessions not yet confirmed by meta. */
+    /** Final states of persistent sessions that ended here, by clientId, for a minute (see {@link #closedState}). */
     private final Cache<String, Saved> unconfirmed = CacheBuilder.newBuilder().expireAfterWrite(1, TimeUnit.MINUTES).build();
     private final Set<CompletableFuture<?>> writes = ConcurrentHashMap.newKeySet();
     /** Persistent sessions whose state changed since their last checkpoint. */
@@ -138,7 +138,7 @@ public final class SessionRegistry {
                 handed = CompletableFuture.completedFuture(null);
             } else if (claim.previousNodeId().equals(nodeId)) {
                 handed = displaced[0] != null && displaced[0] != session
-                        ? captureAndClose(displaced[0]) : CompletableFuture.completedFuture(unconfirmedState(clientId, claim.epoch()));
+                        ? captureAndClose(displaced[0]) : CompletableFuture.completedFuture(closedState(clientId, claim.previousEpoch()));
             } else {
                 handed = takeOverRemote(claim.previousNodeId(), clientId, claim.epoch(), 1);
             }
@@ -220,6 +220,15 @@ public final class SessionRegistry {
         return true;
     }
 
+    /**
+     * The state the session of {@code epoch} captured as its connection ended here. A reconnect can
+     * claim the session before that save reached meta: its claim then carries an older state.
+     */
+    private byte[] closedState(String clientId, long epoch) {
+        Saved saved = unconfirmed.getIfPresent(clientId);
+        return saved != null && saved.epoch() == epoch ? saved.state() : new byte[0];
+    }
+
     private byte[] unconfirmedState(String clientId, long newEpoch) {
         Saved saved = unconfirmed.getIfPresent(clientId);
         return saved != null && saved.epoch() < newEpoch ? saved.state() : new byte[0];
@@ -231,7 +240,7 @@ public final class SessionRegistry {
         old.execute(() -> {
             try {
                 if (old.closed()) {
-                    state.complete(unconfirmedState(old.clientId(), old.epoch() + 1));
+                    state.complete(closedState(old.clientId(), old.epoch()));
                     return;
                 }
                 byte[] bytes = old.persistent() && old.resumed() ? old.capture(true).encode() : new byte[0];
@@ -277,12 +286,19 @@ public final class SessionRegistry {
 
     /** The connection of {@code session} ended; on the session's loop. */
     public void closed(Session session) {
-        local.remove(session.clientId(), session);
+        String clientId = session.clientId();
         if (session.handedOver()) {
+            local.remove(clientId, session);
             return;
         }
         byte[] state = session.persistent() && session.resumed() && !session.closed() ? session.capture(true).encode() : null;
         session.close();
+        Saved saved = state != null && session.epoch() >= 0 ? new Saved(session.epoch(), state) : null;
+        if (saved != null) {
+            // Before the session leaves `local`: a reconnect that no longer finds it finds this.
+            unconfirmed.put(clientId, saved);
+        }
+        local.remove(clientId, session);
         if (session.epoch() < 0) {
             return; // the claim under way releases it when it comes back
         }
@@ -290,15 +306,13 @@ public final class SessionRegistry {
             release(session);
             return;
         }
-        String clientId = session.clientId();
-        Saved saved = new Saved(session.epoch(), state);
-        unconfirmed.put(clientId, saved);
         track(meta.saveSession(clientId, nodeId, session.epoch(), state, true)).whenComplete((ok, error) -> {
             if (error != null) {
                 LOG.warn("Could not save the session of {} as it disconnected ({}); it resumes from its last checkpoint",
                         clientId, error.getMessage());
             }
-            unconfirmed.asMap().remove(clientId, saved);
+            // Kept (until it expires) even once saved: a claim made while the save was under
+            // way read the older state from meta, and takes this one by the epoch it displaced.
         });
     }
 

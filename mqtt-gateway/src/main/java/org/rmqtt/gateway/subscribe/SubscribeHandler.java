@@ -16,18 +16,42 @@ import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnsubAckMessage;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.Disconnects;
+import org.rmqtt.gateway.connection.Violation;
 import org.rmqtt.gateway.session.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** SUBSCRIBE and UNSUBSCRIBE. An invalid filter closes the connection (MQTT-4.7.3-1 and §4.8). */
+/**
+ * SUBSCRIBE and UNSUBSCRIBE. A filter that is invalid, denied by {@code subscribe.deny} or over
+ * {@code subscribe.maxPerSession} gets 0x80 in the SUBACK while the others of the same SUBSCRIBE
+ * are granted (MQTT-3.9.3-2 allows it); packets the spec calls malformed close the connection.
+ */
 @ChannelHandler.Sharable
 public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(SubscribeHandler.class);
     /** The highest QoS granted: delivered QoS is min(publish QoS, granted QoS). */
     private static final int MAX_QOS = 2;
+    private static final int REFUSED = 0x80;
+
+    private final List<String> deny;
+    private final int maxPerSession;
+
+    /**
+     * @param deny filters a client may not subscribe to: a requested filter is refused when one of
+     *             these matches it read as a topic name ({@code secret/#} refuses {@code secret/+})
+     * @param maxPerSession subscriptions one session may hold
+     */
+    public SubscribeHandler(List<String> deny, int maxPerSession) {
+        this.deny = List.copyOf(deny);
+        this.maxPerSession = maxPerSession;
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -40,50 +64,93 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static void onSubscribe(ChannelHandlerContext ctx, MqttSubscribeMessage msg) {
+    private void onSubscribe(ChannelHandlerContext ctx, MqttSubscribeMessage msg) {
         Session session = ConnectionContext.of(ctx.channel()).session();
         int packetId = msg.variableHeader().messageId();
         List<MqttTopicSubscription> requested = msg.payload().topicSubscriptions();
         if (requested.isEmpty()) {
-            Disconnects.protocolViolation(ctx.channel(), "SUBSCRIBE without a topic filter (MQTT-3.8.3-3)");
+            Disconnects.protocolViolation(ctx.channel(), Violation.NO_TOPIC_FILTER, "SUBSCRIBE without a topic filter (MQTT-3.8.3-3)");
             return;
         }
-        List<String> filters = new ArrayList<>(requested.size());
-        List<Integer> qos = new ArrayList<>(requested.size());
         for (MqttTopicSubscription s : requested) {
-            if (!valid(ctx, s.topicName(), "SUBSCRIBE")) {
-                return;
-            }
             MqttSubscriptionOption option = s.option();
             if (option.isNoLocal() || option.isRetainAsPublished()
                     || option.retainHandling() != MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE) {
-                Disconnects.protocolViolation(ctx.channel(), "SUBSCRIBE with reserved bits set in the requested QoS (MQTT-3.8.3-4)");
+                Disconnects.protocolViolation(ctx.channel(), Violation.SUBSCRIPTION_OPTIONS,
+                        "SUBSCRIBE with reserved bits set in the requested QoS (MQTT-3.8.3-4)");
                 return;
             }
-            filters.add(s.topicName());
-            qos.add(Math.min(MAX_QOS, s.qualityOfService().value()));
         }
-        session.subscribe(filters, qos).thenAccept(codes -> session.execute(() -> {
+        // codes[i] stays -1 for the filters handed to the session, whose code comes from it.
+        int[] codes = new int[requested.size()];
+        List<String> filters = new ArrayList<>(requested.size());
+        List<Integer> qos = new ArrayList<>(requested.size());
+        Set<String> added = new HashSet<>();
+        int count = session.subscriptionCount();
+        for (int i = 0; i < requested.size(); i++) {
+            String filter = requested.get(i).topicName();
+            String refusal = refusal(session, filter, count + added.size(), added);
+            if (refusal != null) {
+                LOG.debug("Refused subscription of {} to {}: {}", session.clientId(), filter, refusal);
+                codes[i] = REFUSED;
+                continue;
+            }
+            codes[i] = -1;
+            if (!session.subscribed(filter)) {
+                added.add(filter);
+            }
+            filters.add(filter);
+            qos.add(Math.min(MAX_QOS, requested.get(i).qualityOfService().value()));
+        }
+        session.subscribe(filters, qos).thenAccept(granted -> session.execute(() -> {
+            int next = 0;
+            for (int i = 0; i < codes.length; i++) {
+                if (codes[i] == -1) {
+                    codes[i] = granted.get(next++);
+                }
+            }
             if (ctx.channel().isActive()) {
                 ctx.writeAndFlush(new MqttSubAckMessage(
                         new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                         MqttMessageIdVariableHeader.from(packetId),
-                        new MqttSubAckPayload(codes.stream().mapToInt(Integer::intValue).toArray())));
+                        new MqttSubAckPayload(codes)));
                 // After the SUBACK, before anything newer on their topics.
                 session.sendRetained(filters);
             }
         }));
     }
 
+    /** Why {@code filter} is refused, or null. */
+    private String refusal(Session session, String filter, int held, Set<String> added) {
+        try {
+            Topics.validateFilter(filter);
+        } catch (InvalidTopicException e) {
+            return "invalid topic filter: " + e.getMessage();
+        }
+        for (String denied : deny) {
+            if (Topics.matches(denied, filter)) {
+                return "denied by subscribe.deny entry " + denied;
+            }
+        }
+        if (!session.subscribed(filter) && !added.contains(filter) && held >= maxPerSession) {
+            return "the session holds " + held + " subscriptions, subscribe.maxPerSession=" + maxPerSession;
+        }
+        return null;
+    }
+
     private static void onUnsubscribe(ChannelHandlerContext ctx, MqttUnsubscribeMessage msg) {
         Session session = ConnectionContext.of(ctx.channel()).session();
         List<String> filters = msg.payload().topics();
         if (filters.isEmpty()) {
-            Disconnects.protocolViolation(ctx.channel(), "UNSUBSCRIBE without a topic filter (MQTT-3.10.3-2)");
+            Disconnects.protocolViolation(ctx.channel(), Violation.NO_TOPIC_FILTER, "UNSUBSCRIBE without a topic filter (MQTT-3.10.3-2)");
             return;
         }
         for (String filter : filters) {
-            if (!valid(ctx, filter, "UNSUBSCRIBE")) {
+            try {
+                Topics.validateFilter(filter);
+            } catch (InvalidTopicException e) {
+                Disconnects.protocolViolation(ctx.channel(), Violation.INVALID_TOPIC_FILTER,
+                        "UNSUBSCRIBE with invalid topic filter: " + e.getMessage());
                 return;
             }
         }
@@ -91,15 +158,5 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(new MqttUnsubAckMessage(
                 new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 MqttMessageIdVariableHeader.from(msg.variableHeader().messageId())));
-    }
-
-    private static boolean valid(ChannelHandlerContext ctx, String filter, String packet) {
-        try {
-            Topics.validateFilter(filter);
-            return true;
-        } catch (InvalidTopicException e) {
-            Disconnects.protocolViolation(ctx.channel(), packet + " with invalid topic filter: " + e.getMessage());
-            return false;
-        }
     }
 }

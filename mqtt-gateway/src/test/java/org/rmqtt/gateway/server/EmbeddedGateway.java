@@ -8,11 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.gateway.connect.ConnectHandler;
+import org.rmqtt.gateway.connection.ViolationCounters;
 import org.rmqtt.gateway.notify.TopicEventDispatcher;
 import org.rmqtt.gateway.publish.PublishHandler;
 import org.rmqtt.gateway.publish.PublishService;
 import org.rmqtt.gateway.session.SessionFactory;
 import org.rmqtt.gateway.session.SessionRegistry;
+import org.rmqtt.gateway.subscribe.SubscribeHandler;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
 import org.rmqtt.gateway.will.Wills;
 import org.rmqtt.meta.InMemoryMetaClient;
@@ -32,6 +34,10 @@ public final class EmbeddedGateway implements AutoCloseable {
     /** The defaults of GatewayConfig. */
     public static final int CONNECT_TIMEOUT_SECONDS = 10;
     public static final int MAX_MESSAGE_SIZE = 1_048_576;
+    /** subscribe.deny holds this one filter. */
+    public static final String DENIED_FILTER = "test/nosubscribe";
+    /** subscribe.maxPerSession. */
+    public static final int MAX_SUBSCRIPTIONS = 100;
 
     public final InMemoryMessageStore store = new InMemoryMessageStore();
     /** The store as PublishService sees it, which records how publishes were grouped into writes. */
@@ -41,6 +47,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     public final TopicEventDispatcher dispatcher;
     public final SessionRegistry registry;
     public final Wills wills;
+    public final ViolationCounters violations = new ViolationCounters();
     /** Never started: the registry only uses it for calls to this node itself, which skip the network. */
     private final NotifyClient notifyClient;
     private final MqttChannelInitializer initializer;
@@ -85,10 +92,11 @@ public final class EmbeddedGateway implements AutoCloseable {
         registry = new SessionRegistry(NODE_ID, meta, notifyClient, sessionExpiry);
         self[0] = registry;
         SessionFactory sessions = new SessionFactory(store, index, meta, registry, maxInflight, pullBatch);
-        PublishService publishing = new PublishService(publishStore, meta, java.time.Duration.ofSeconds(1), retainedMax, retainedMaxPayload);
+        PublishService publishing = new PublishService(publishStore, meta, java.time.Duration.ofSeconds(1), retainedMax, retainedMaxPayload, false);
         wills = new Wills(NODE_ID, meta, publishing);
         initializer = new MqttChannelInitializer(CONNECT_TIMEOUT_SECONDS, MAX_MESSAGE_SIZE,
-                new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing));
+                new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing),
+                new SubscribeHandler(List.of(DENIED_FILTER), MAX_SUBSCRIPTIONS), violations);
     }
 
     /** A new client connection (TCP accepted, nothing sent yet). */

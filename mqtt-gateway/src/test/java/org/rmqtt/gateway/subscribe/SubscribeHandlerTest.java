@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.rmqtt.gateway.connection.Violation;
 import org.rmqtt.gateway.server.EmbeddedClient;
 import org.rmqtt.gateway.server.EmbeddedGateway;
 import org.rmqtt.gateway.server.Packets;
@@ -95,26 +96,54 @@ class SubscribeHandlerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"a/#/b", "a+", "a/b#", "#/a", "+a/b", "", "a/\u0000"})
-    void anInvalidFilterClosesTheConnection(String filter) {
-        client.send(Packets.subscribe(1, filter, MqttQoS.AT_LEAST_ONCE));
+    @ValueSource(strings = {"a/#/b", "a+", "a/b#", "#/a", "+a/b", ""})
+    void anInvalidFilterIsRefusedWith0x80(String filter) {
+        MqttSubAckMessage subAck = client.subscribe(1, filter, MqttQoS.AT_LEAST_ONCE);
 
-        assertThat(client.received()).isEmpty();
-        assertThat(client.isOpen()).isFalse();
+        assertThat(subAck.payload().reasonCodes()).containsExactly(0x80);
+        assertThat(client.isOpen()).isTrue();
         assertThat(gateway.index.filterCount()).isZero();
     }
 
     @Test
-    void anInvalidFilterAmongValidOnesSubscribesNone() {
-        client.send(MqttMessageBuilders.subscribe().messageId(1)
-                .addSubscription(MqttQoS.AT_LEAST_ONCE, "ok/1")
-                .addSubscription(MqttQoS.AT_LEAST_ONCE, "a/#/b")
-                .build());
+    void aFilterWithU0000ClosesTheConnection() {
+        client.send(Packets.subscribe(1, "a/\u0000", MqttQoS.AT_LEAST_ONCE));
 
         assertThat(client.received()).isEmpty();
         assertThat(client.isOpen()).isFalse();
-        assertThat(gateway.index.filterCount()).isZero();
-        assertThat(gateway.meta.nodesMatching("ok/1")).isEmpty();
+        assertThat(gateway.violations.count(Violation.INVALID_UTF8)).isEqualTo(1);
+    }
+
+    @Test
+    void refusedFiltersGet0x80AndTheOthersOfTheSameSubscribeAreGranted() {
+        client.send(MqttMessageBuilders.subscribe().messageId(1)
+                .addSubscription(MqttQoS.AT_LEAST_ONCE, "ok/1")
+                .addSubscription(MqttQoS.AT_LEAST_ONCE, "a/#/b")
+                .addSubscription(MqttQoS.EXACTLY_ONCE, EmbeddedGateway.DENIED_FILTER)
+                .addSubscription(MqttQoS.EXACTLY_ONCE, "ok/2")
+                .build());
+
+        MqttSubAckMessage subAck = (MqttSubAckMessage) client.receivedOne(MqttMessageType.SUBACK);
+        assertThat(subAck.payload().reasonCodes()).containsExactly(1, 0x80, 0x80, 2);
+        assertThat(client.session().filters()).containsExactlyInAnyOrder("ok/1", "ok/2");
+        assertThat(gateway.meta.nodesMatching("ok/1")).containsExactly(NODE);
+    }
+
+    @Test
+    void filtersOverTheSessionLimitAreRefusedButResubscribingAHeldOneIsNot() {
+        for (int i = 0; i < EmbeddedGateway.MAX_SUBSCRIPTIONS; i++) {
+            client.subscribe(i + 1, "many/" + i, MqttQoS.AT_MOST_ONCE);
+        }
+
+        client.send(MqttMessageBuilders.subscribe().messageId(1000)
+                .addSubscription(MqttQoS.AT_LEAST_ONCE, "many/0")
+                .addSubscription(MqttQoS.AT_LEAST_ONCE, "one/too/many")
+                .build());
+        MqttSubAckMessage subAck = (MqttSubAckMessage) client.receivedOne(MqttMessageType.SUBACK);
+
+        assertThat(subAck.payload().reasonCodes()).containsExactly(1, 0x80);
+        assertThat(client.session().subscriptionCount()).isEqualTo(EmbeddedGateway.MAX_SUBSCRIPTIONS);
+        assertThat(client.isOpen()).isTrue();
     }
 
     @Test

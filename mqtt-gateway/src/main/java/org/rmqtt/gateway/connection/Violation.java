@@ -1,0 +1,41 @@
+package org.rmqtt.gateway.connection;
+
+/** Why the gateway closed a client's connection: the reasons counted by {@link ViolationCounters}. */
+public enum Violation {
+    /** The codec could not decode a packet (bad lengths, bad packet ids, bad QoS bytes...). */
+    MALFORMED_PACKET,
+    /** Reserved bits of a fixed header are not what the packet type requires (MQTT-2.2.2-2). */
+    RESERVED_FLAGS,
+    /** A remaining length over 4 bytes, or not the fixed length of its packet type. */
+    REMAINING_LENGTH,
+    /** A packet larger than mqtt.maxMessageSize. */
+    PACKET_TOO_LARGE,
+    /** A string that is not well-formed UTF-8, or holds U+0000 (MQTT-1.5.3-1, -2). */
+    INVALID_UTF8,
+    /** The first packet was not CONNECT (MQTT-3.1.0-1). */
+    CONNECT_NOT_FIRST,
+    /** A second CONNECT on one connection (MQTT-3.1.0-2). */
+    SECOND_CONNECT,
+    /** The protocol name does not fit the protocol level (MQTT-3.1.2-1). */
+    PROTOCOL_NAME,
+    /** A protocol level other than 3 or 4, refused with CONNACK 0x01 (MQTT-3.1.2-2). */
+    PROTOCOL_LEVEL,
+    /** Inconsistent will or user name / password flags in CONNECT (MQTT-3.1.2-3, -11..-14, -22). */
+    CONNECT_FLAGS,
+    /** A client identifier the gateway refuses with CONNACK 0x02 (MQTT-3.1.3-8, -9). */
+    CLIENT_ID,
+    /** A PUBLISH topic name that is empty or holds wildcards (MQTT-3.3.2-1, -2, 4.7.3-1). */
+    INVALID_TOPIC_NAME,
+    /** An UNSUBSCRIBE filter that is not a valid topic filter (4.7.1). */
+    INVALID_TOPIC_FILTER,
+    /** SUBSCRIBE or UNSUBSCRIBE without a topic filter (MQTT-3.8.3-3, 3.10.3-2). */
+    NO_TOPIC_FILTER,
+    /** Reserved bits set in a SUBSCRIBE's requested QoS byte (MQTT-3.8.3-4). */
+    SUBSCRIPTION_OPTIONS,
+    /** A packet only a server sends (CONNACK, SUBACK, UNSUBACK, PINGRESP). */
+    UNEXPECTED_PACKET,
+    /** Nothing received for 1.5 × the keep-alive (MQTT-3.1.2-24). */
+    KEEP_ALIVE_EXPIRED,
+    /** No CONNECT within mqtt.connectTimeoutSeconds. */
+    CONNECT_TIMEOUT
+}
