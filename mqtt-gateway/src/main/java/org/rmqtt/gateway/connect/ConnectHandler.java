@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.gateway.connection.ConnectionContext;
@@ -42,9 +43,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectHandler.class);
 
     /** One line per interval while meta refuses connects, not one per client. */
-    private static final ThrottledWarning UNAVAILABLE = new ThrottledWarning(LOG,
-            "Refused {} CONNECT(s) of persistent sessions or with a will with 0x03 (server unavailable) since the last such line"
-                    + " (at most one per {} s), e.g. {}: {}", 10);
+    private static final ThrottledWarning UNAVAILABLE = new ThrottledWarning(LOG, java.time.Duration.ofSeconds(10));
 
     private final SessionRegistry registry;
     private final SessionFactory sessions;
@@ -134,7 +133,8 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 if (will != null) {
                     wills.discard(will, willStored);
                 }
-                UNAVAILABLE.warn(session.clientId(), error);
+                UNAVAILABLE.warn("meta", "Refused CONNECT(s) of persistent sessions or with a will with 0x03 (server unavailable),"
+                        + " e.g. {}: {}", session.clientId(), error.getMessage());
                 ctx.writeAndFlush(MqttMessageBuilders.connAck()
                         .returnCode(MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE).sessionPresent(false).build());
                 channel.close();

@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
-import org.rmqtt.gateway.connect.ThrottledWarning;
 import org.rmqtt.gateway.connection.Disconnects;
 import org.rmqtt.gateway.connection.Violation;
 import org.rmqtt.gateway.session.InboundState;
@@ -54,11 +54,8 @@ public final class PublishService {
     static final int MAX_ATTEMPTS = 5;
     private static final long RETRY_DELAY_MS = 50;
 
-    /** One line per interval: a client may send refused retained messages in a loop. */
-    private static final ThrottledWarning RETAINED_REFUSED = new ThrottledWarning(LOG,
-            "Refused {} retained message(s) since the last such line (at most one per {} s), e.g. from {}: {}", 10);
-    private static final ThrottledWarning REFUSED = new ThrottledWarning(LOG,
-            "The store refused {} message(s) for good since the last such line (at most one per {} s), e.g. from {}: {}", 10);
+    /** One line per interval and kind: a client may send refused messages in a loop. */
+    private static final ThrottledWarning WARNINGS = new ThrottledWarning(LOG, Duration.ofSeconds(10));
 
     private final MessageStore store;
     private final MetaClient meta;
@@ -208,13 +205,13 @@ public final class PublishService {
             session.inbound().storing(-batch.size());
             if (error != null) {
                 if (request.qos() > 0) {
-                    LOG.warn("Retained message of {} on {} could not be written to meta ({} tries), closing the connection"
-                            + " unacknowledged: {}", session.clientId(), request.topic(), MAX_ATTEMPTS, error.getMessage());
+                    WARNINGS.warn("meta", "Retained message of {} on {} could not be written to meta ({} tries), closing the"
+                            + " connection unacknowledged: {}", session.clientId(), request.topic(), MAX_ATTEMPTS, error.getMessage());
                     channel.close();
                     return;
                 }
-                RETAINED_REFUSED.warn(session.clientId(), new IllegalStateException("retained QoS 0 message on "
-                        + request.topic() + " dropped: meta did not take it in " + MAX_ATTEMPTS + " tries: " + error.getMessage()));
+                WARNINGS.warn("retained", "Refused a retained message of {}: {}", session.clientId(), "retained QoS 0 message on "
+                        + request.topic() + " dropped: meta did not take it in " + MAX_ATTEMPTS + " tries: " + error.getMessage());
             } else {
                 refuseRetained(session, request.qos(), request.topic(),
                         "retained.max=" + retainedMax + " topics already hold a retained message");
@@ -240,9 +237,9 @@ public final class PublishService {
      * QoS 1 and 2 close the connection, since there is no negative acknowledgement in 3.1.1.
      */
     private static void refuseRetained(Session session, int qos, String topic, String reason) {
-        RETAINED_REFUSED.warn(session.clientId(), new IllegalStateException(
+        WARNINGS.warn("retained", "Refused a retained message of {}: {}", session.clientId(),
                 "retained message on " + topic + (qos > 0 ? " (QoS " + qos + ", connection closed)" : " (QoS 0, dropped)")
-                        + ": " + reason));
+                        + ": " + reason);
         if (qos > 0) {
             session.channel().close();
         }
@@ -273,20 +270,21 @@ public final class PublishService {
             if (permanent) {
                 // Sending it again cannot help: answer now rather than loop (never acknowledged).
                 boolean close = batch.stream().anyMatch(w -> w.request().qos() > 0);
-                REFUSED.warn(session.clientId(), new IllegalStateException(batch.size() + " message(s) on " + topic
-                        + (close ? ", connection closed" : ", QoS 0 dropped") + ": " + error.getMessage()));
+                WARNINGS.warn("refused", "The store refused message(s) of {} for good: {}", session.clientId(),
+                        batch.size() + " message(s) on " + topic + (close ? ", connection closed" : ", QoS 0 dropped") + ": " + error.getMessage());
                 if (close) {
                     channel.close();
                     return;
                 }
             } else if (error != null) {
                 if (batch.stream().anyMatch(w -> w.request().qos() > 0)) {
-                    LOG.warn("Store of {} message(s) from {} on {} failed {} times, closing the connection unacknowledged: {}",
-                            batch.size(), session.clientId(), topic, MAX_ATTEMPTS, error.getMessage());
+                    // Throttled: while the broker is down every publishing connection ends here.
+                    WARNINGS.warn("store", "Store of {} message(s) from {} on {} failed {} times, closing the connection"
+                            + " unacknowledged: {}", batch.size(), session.clientId(), topic, MAX_ATTEMPTS, error.getMessage());
                     channel.close();
                     return;
                 }
-                LOG.warn("Store of {} QoS 0 message(s) from {} on {} failed {} times; dropped: {}",
+                WARNINGS.warn("store-qos0", "Store of {} QoS 0 message(s) from {} on {} failed {} times; dropped: {}",
                         batch.size(), session.clientId(), topic, MAX_ATTEMPTS, error.getMessage());
             } else {
                 List<Integer> received = new ArrayList<>();
@@ -378,8 +376,8 @@ public final class PublishService {
      */
     public void retainFromBackend(String topic, byte[] payload, int qos, java.time.Duration timeout) {
         if (payload.length > retainedMaxPayload) {
-            RETAINED_REFUSED.warn("(backend)", new IllegalStateException("retained message on " + topic + ": payload of "
-                    + payload.length + " bytes exceeds retained.maxPayload=" + retainedMaxPayload));
+            WARNINGS.warn("retained", "Refused a retained message of {}: {}", "(backend)", "retained message on " + topic + ": payload of "
+                    + payload.length + " bytes exceeds retained.maxPayload=" + retainedMaxPayload);
             return;
         }
         boolean stored;
@@ -396,8 +394,8 @@ public final class PublishService {
             throw new StoreException("retaining a backend message on " + topic + " failed: " + unwrap(e).getMessage(), e);
         }
         if (!stored) {
-            RETAINED_REFUSED.warn("(backend)", new IllegalStateException("retained message on " + topic + ": retained.max="
-                    + retainedMax + " topics already hold a retained message"));
+            WARNINGS.warn("retained", "Refused a retained message of {}: {}", "(backend)", "retained message on " + topic + ": retained.max="
+                    + retainedMax + " topics already hold a retained message");
         }
     }
 
