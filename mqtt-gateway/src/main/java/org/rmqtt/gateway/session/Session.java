@@ -43,6 +43,8 @@ public final class Session {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     private static final int MAX_PACKET_ID = 65_535;
     private static final long MAX_RETRY_DELAY_MS = 1_000;
+    /** Retained messages per SUBSCRIBE checked against the first LMQ read (see Subscription.justRetained). */
+    private static final int MAX_RETAINED_DEDUP = 1_000;
 
     private final String clientId;
     private final boolean persistent;
@@ -297,6 +299,12 @@ public final class Session {
             }
             for (org.rmqtt.meta.RetainedMessage r : sub.retainedToSend) {
                 pending.add(new Pending(sub, null, new StoredMessage(r.topic(), r.qos(), true, r.payload(), -1)));
+                if (sub.justRetained == null) {
+                    sub.justRetained = new HashMap<>();
+                }
+                if (sub.justRetained.size() < MAX_RETAINED_DEDUP) {
+                    sub.justRetained.put(r.topic(), r);
+                }
             }
             sub.retainedToSend = null;
         }
@@ -553,10 +561,11 @@ public final class Session {
             case FOUND -> {
                 cursor.emptyPulls = 0;
                 for (StoredMessage m : batch.messages()) {
-                    if (m.offset() >= cursor.nextOffset) {
+                    if (m.offset() >= cursor.nextOffset && !sentAsRetained(sub, m)) {
                         pending.add(new Pending(sub, cursor, m));
                     }
                 }
+                sub.justRetained = null; // only the first read can hold the message just retained
                 cursor.nextOffset = Math.max(cursor.nextOffset, batch.nextOffset());
                 cursor.knownEnd = Math.max(cursor.knownEnd, cursor.nextOffset);
                 drain();
@@ -575,6 +584,15 @@ public final class Session {
                 maybePull(sub, cursor);
             }
         }
+    }
+
+    /** The stored copy of a retained message this subscription got from meta a moment ago. */
+    private static boolean sentAsRetained(Subscription sub, StoredMessage m) {
+        if (sub.justRetained == null || !m.retain()) {
+            return false;
+        }
+        org.rmqtt.meta.RetainedMessage r = sub.justRetained.remove(m.topic());
+        return r != null && r.qos() == m.qos() && java.util.Arrays.equals(r.payload(), m.payload());
     }
 
     private void retryLater(Subscription sub, Subscription.Cursor cursor) {

@@ -21,6 +21,12 @@ public final class Subscription {
      * null the LMQ is not read, so they go out before anything newer on their topics.
      */
     List<RetainedMessage> retainedToSend;
+    /**
+     * The retained messages just sent, by topic, until the first read of the LMQ: the publish that
+     * stored one may be dispatched to the LMQ just behind the end the subscription started at
+     * (LMQ dispatch is asynchronous), and is then not sent a second time.
+     */
+    Map<String, RetainedMessage> justRetained;
 
     Subscription(Session session, String filter, int qos) {
         this.session = session;
