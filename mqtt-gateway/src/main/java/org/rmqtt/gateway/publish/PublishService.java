@@ -337,6 +337,13 @@ public final class PublishService {
         PublishRequest request = new PublishRequest(will.topic(), will.qos(), will.retain(), will.payload(),
                 will.clientId(), meta.matchingWildcardFilters(will.topic()));
         CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!allowDollarTopics && will.topic().startsWith("$")) {
+            // The same rule as for the client's own publishes (MQTT-4.7.2-1).
+            LOG.debug("Dropped the will of {} to {}: devices may not publish to '$' topics (publish.allowDollarTopics)",
+                    will.clientId(), will.topic());
+            done.complete(null);
+            return done;
+        }
         if (will.retain() && will.payload().length > retainedMaxPayload) {
             done.completeExceptionally(new IllegalStateException("retained will of " + will.payload().length
                     + " bytes exceeds retained.maxPayload=" + retainedMaxPayload));

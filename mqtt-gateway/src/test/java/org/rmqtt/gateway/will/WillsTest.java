@@ -65,6 +65,14 @@ class WillsTest {
     }
 
     @Test
+    void aWillToADollarTopicIsDroppedLikeADevicePublishToOne() throws Exception {
+        EmbeddedClient c = connectWithWill("w0", "$internal/w0", "gone", MqttQoS.AT_LEAST_ONCE, false);
+        c.channel().close().sync();
+        assertThat(stored("$internal/w0")).isEmpty();
+        assertThat(willsInMeta()).as("cleared all the same").isEmpty();
+    }
+
+    @Test
     void disconnectDiscardsTheWill() throws Exception {
         EmbeddedClient c = connectWithWill("w2", "status/w2", "gone", MqttQoS.AT_MOST_ONCE, false);
         c.send(Packets.disconnect());
