@@ -125,7 +125,7 @@ public final class Gateway implements AutoCloseable {
                 new FilterSync(nodeId, meta, notifyClient, config.subscribeSyncTimeout(), counters));
         indexRef[0] = index;
 
-        registry = new SessionRegistry(nodeId, meta, notifyClient, config.sessionExpiry());
+        registry = new SessionRegistry(nodeId, meta, notifyClient, config.sessionExpiry(), counters);
         MessageStore sharedReads = new CoalescingMessageStore(store, 64L << 20, Duration.ofSeconds(1));
         SessionFactory sessions = new SessionFactory(sharedReads, index, meta, registry, config.maxInflight(),
                 config.pullBatch());

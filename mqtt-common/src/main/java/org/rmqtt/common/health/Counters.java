@@ -29,7 +29,9 @@ public final class Counters {
         /** Gateways that did not confirm a new filter in their view before SUBACK. */
         SUBSCRIBE_SYNC_TIMEOUTS,
         /** Meta calls that failed for want of a leader within the call timeout. */
-        META_TIMEOUTS
+        META_TIMEOUTS,
+        /** Takeover requests ignored because this node's connection has the same or a newer epoch. */
+        STALE_TAKEOVERS
     }
 
     private final Map<Name, LongAdder> values = new EnumMap<>(Name.class);

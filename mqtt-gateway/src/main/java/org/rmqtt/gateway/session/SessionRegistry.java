@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.rmqtt.common.health.Counters;
 import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.MetaClient;
 import org.rmqtt.meta.SessionClaim;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SessionRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(SessionRegistry.class);
+    private final Counters counters;
     private static final long HANDOVER_TIMEOUT_MS = 3_000;
     private static final int TAKEOVER_TRIES = 3;
 
@@ -66,6 +68,11 @@ public final class SessionRegistry {
      * @param expiry how long a persistent session outlives its last connection; zero for ever
      */
     public SessionRegistry(String nodeId, MetaClient meta, NotifyClient notifyClient, Duration expiry) {
+        this(nodeId, meta, notifyClient, expiry, new Counters());
+    }
+
+    public SessionRegistry(String nodeId, MetaClient meta, NotifyClient notifyClient, Duration expiry, Counters counters) {
+        this.counters = counters;
         this.nodeId = nodeId;
         this.meta = meta;
         this.notifyClient = notifyClient;
@@ -193,7 +200,11 @@ public final class SessionRegistry {
         local.compute(clientId, (id, current) -> {
             if (current != null && current.epoch() >= 0) {
                 if (current.epoch() >= epoch) {
-                    return current; // a newer connection here: the takeover is stale
+                    // A newer connection here: the takeover is stale (two takeovers crossed, or a
+                    // retried RPC came late). Counted; the newer claim already told its loser.
+                    counters.increment(Counters.Name.STALE_TAKEOVERS);
+                    LOG.debug("Ignored a takeover of {} at epoch {}: the connection here has epoch {}", id, epoch, current.epoch());
+                    return current;
                 }
                 ended[0] = current;
                 return null;

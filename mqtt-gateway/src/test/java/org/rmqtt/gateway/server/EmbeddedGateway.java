@@ -48,6 +48,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     public final SessionRegistry registry;
     public final Wills wills;
     public final ViolationCounters violations = new ViolationCounters();
+    public final org.rmqtt.common.health.Counters counters = new org.rmqtt.common.health.Counters();
     /** Never started: the registry only uses it for calls to this node itself, which skip the network. */
     private final NotifyClient notifyClient;
     private final MqttChannelInitializer initializer;
@@ -88,8 +89,8 @@ public final class EmbeddedGateway implements AutoCloseable {
             public java.util.concurrent.CompletableFuture<Void> onViewSync(long index) {
                 return meta.awaitViewIndex(index);
             }
-        }, new org.rmqtt.common.health.Counters());
-        registry = new SessionRegistry(NODE_ID, meta, notifyClient, sessionExpiry);
+        }, counters);
+        registry = new SessionRegistry(NODE_ID, meta, notifyClient, sessionExpiry, counters);
         self[0] = registry;
         SessionFactory sessions = new SessionFactory(store, index, meta, registry, maxInflight, pullBatch);
         PublishService publishing = new PublishService(publishStore, meta, java.time.Duration.ofSeconds(1), retainedMax, retainedMaxPayload, false);

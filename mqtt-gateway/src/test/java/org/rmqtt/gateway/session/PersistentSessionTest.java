@@ -326,4 +326,18 @@ class PersistentSessionTest {
             small.close();
         }
     }
+
+    @Test
+    void aTakeoverBelowTheLocalConnectionsEpochIsIgnoredAndCounted() {
+        EmbeddedClient client = connect("stale", false, false);
+        long epoch = org.rmqtt.gateway.connection.ConnectionContext.of(client.channel()).session().epoch();
+        gateway.registry.handOver("stale", epoch - 1);
+        client.runTasks();
+        assertThat(client.isOpen()).as("the newer connection stays").isTrue();
+        assertThat(gateway.counters.get(org.rmqtt.common.health.Counters.Name.STALE_TAKEOVERS)).isEqualTo(1);
+        var handedOver = gateway.registry.handOver("stale", epoch + 1);
+        client.runTasks();
+        assertThat(client.isOpen()).as("a newer takeover closes it").isFalse();
+        assertThat(handedOver).isDone();
+    }
 }
