@@ -20,6 +20,7 @@ import org.rmqtt.common.mapping.TopicMapper;
 import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.gateway.connect.ConnectHandler;
 import org.rmqtt.gateway.connection.ViolationCounters;
+import org.rmqtt.gateway.metrics.GatewayMetrics;
 import org.rmqtt.gateway.notify.TopicEventDispatcher;
 import org.rmqtt.gateway.publish.PublishHandler;
 import org.rmqtt.gateway.publish.PublishService;
@@ -32,6 +33,7 @@ import org.rmqtt.gateway.subscribe.SubscriptionIndex;
 import org.rmqtt.gateway.will.Wills;
 import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.MetaClient;
+import org.rmqtt.meta.client.RatisMetaClient;
 import org.rmqtt.store.CoalescingMessageStore;
 import org.rmqtt.store.MessageStore;
 import org.rmqtt.store.notify.NotifyClient;
@@ -62,6 +64,7 @@ public final class Gateway implements AutoCloseable {
     private int notifyPort;
     private SessionRegistry registry;
     private final ViolationCounters violations = new ViolationCounters();
+    private final GatewayMetrics metrics;
 
     public Gateway(GatewayConfig config, MetaClient meta) {
         this(config, meta, event -> false);
@@ -72,6 +75,14 @@ public final class Gateway implements AutoCloseable {
         this.config = config;
         this.meta = meta;
         this.loseEvent = loseEvent;
+        this.metrics = new GatewayMetrics(config.nodeId());
+        metrics.bindViolations(violations);
+        if (meta instanceof RatisMetaClient ratis) {
+            metrics.bindHealth(counters, ratis.counters());
+            metrics.bindMetaCalls(ratis);
+        } else {
+            metrics.bindHealth(counters);
+        }
     }
 
     public void start() {
@@ -92,6 +103,7 @@ public final class Gateway implements AutoCloseable {
         started.push(store);
         store.start();
         store.requireRoute(config.redispatchTopic());
+        MessageStore timedStore = metrics.timed(store);
 
         SubscriptionIndex[] indexRef = new SubscriptionIndex[1];
         NotifyHandler handler = new NotifyHandler() {
@@ -99,6 +111,7 @@ public final class Gateway implements AutoCloseable {
 
             @Override
             public void onTopicEvents(List<TopicEvent> events) {
+                counters.add(Counters.Name.NOTIFY_EVENTS_RECEIVED, events.size());
                 dispatcher.dispatch(events.stream().filter(e -> !loseEvent.test(e)).toList());
             }
 
@@ -126,11 +139,12 @@ public final class Gateway implements AutoCloseable {
         indexRef[0] = index;
 
         registry = new SessionRegistry(nodeId, meta, notifyClient, config.sessionExpiry(), counters);
-        MessageStore sharedReads = new CoalescingMessageStore(store, 64L << 20, Duration.ofSeconds(1));
+        metrics.bindSessions(registry, index);
+        MessageStore sharedReads = new CoalescingMessageStore(timedStore, 64L << 20, Duration.ofSeconds(1));
         SessionFactory sessions = new SessionFactory(sharedReads, index, meta, registry, config.maxInflight(),
                 config.pullBatch());
 
-        PublishService publishing = new PublishService(store, meta, config.subscribeSyncTimeout(), config.retainedMax(),
+        PublishService publishing = new PublishService(timedStore, meta, config.subscribeSyncTimeout(), config.retainedMax(),
                 config.retainedMaxPayload(), config.allowDollarTopics());
         Wills wills = new Wills(nodeId, meta, publishing);
         // A node restarting under its id first drops what meta still holds from its last life
@@ -161,7 +175,7 @@ public final class Gateway implements AutoCloseable {
         mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
                 config.connectTimeoutSeconds(), config.maxMessageSize(),
                 new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing),
-                new SubscribeHandler(config.subscribeDeny(), config.maxSubscriptionsPerSession()), violations));
+                new SubscribeHandler(config.subscribeDeny(), config.maxSubscriptionsPerSession()), violations, metrics));
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
         meta.heartbeat(self).join();
@@ -228,6 +242,11 @@ public final class Gateway implements AutoCloseable {
         return violations;
     }
 
+    /** This node's Prometheus metrics; {@code /metrics} serves {@link GatewayMetrics#scrape()}. */
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
     public int notifyPort() {
         return notifyPort;
     }
@@ -242,5 +261,6 @@ public final class Gateway implements AutoCloseable {
                 LOG.warn("Error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
             }
         }
+        metrics.close();
     }
 }

@@ -31,7 +31,11 @@ public final class Counters {
         /** Meta calls that failed for want of a leader within the call timeout. */
         META_TIMEOUTS,
         /** Takeover requests ignored because this node's connection has the same or a newer epoch. */
-        STALE_TAKEOVERS
+        STALE_TAKEOVERS,
+        /** Notify events queued to a node, this one included (dropped ones too). */
+        NOTIFY_EVENTS_SENT,
+        /** Notify events this node received, from itself or from other nodes. */
+        NOTIFY_EVENTS_RECEIVED
     }
 
     private final Map<Name, LongAdder> values = new EnumMap<>(Name.class);

@@ -14,6 +14,8 @@ public final class HandlerNames {
     public static final String PING = "ping";
     public static final String DISCONNECT = "disconnect";
     public static final String EXCEPTION = "exception";
+    public static final String BYTE_METRICS = "byteMetrics";
+    public static final String PACKET_METRICS = "packetMetrics";
 
     private HandlerNames() {
     }

@@ -14,6 +14,7 @@ import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.ExceptionHandler;
 import org.rmqtt.gateway.connection.MalformedPacketHandler;
 import org.rmqtt.gateway.connection.ViolationCounters;
+import org.rmqtt.gateway.metrics.GatewayMetrics;
 import org.rmqtt.gateway.publish.PublishHandler;
 import org.rmqtt.gateway.session.DeliveryHandler;
 import org.rmqtt.gateway.subscribe.SubscribeHandler;
@@ -26,15 +27,23 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
     private final PublishHandler publish;
     private final SubscribeHandler subscribe;
     private final ViolationCounters violations;
+    /** Null: no metrics handlers (tests of the protocol alone). */
+    private final GatewayMetrics metrics;
 
     public MqttChannelInitializer(int connectTimeoutSeconds, int maxMessageSize, ConnectHandler connect, PublishHandler publish,
                                   SubscribeHandler subscribe, ViolationCounters violations) {
+        this(connectTimeoutSeconds, maxMessageSize, connect, publish, subscribe, violations, null);
+    }
+
+    public MqttChannelInitializer(int connectTimeoutSeconds, int maxMessageSize, ConnectHandler connect, PublishHandler publish,
+                                  SubscribeHandler subscribe, ViolationCounters violations, GatewayMetrics metrics) {
         this.connectTimeoutSeconds = connectTimeoutSeconds;
         this.maxMessageSize = maxMessageSize;
         this.connect = connect;
         this.publish = publish;
         this.subscribe = subscribe;
         this.violations = violations;
+        this.metrics = metrics;
     }
 
     @Override
@@ -45,6 +54,11 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
         p.addLast(HandlerNames.IDLE_CLOSE, IdleCloseHandler.INSTANCE);
         p.addLast(HandlerNames.DECODER, new MqttDecoder(maxMessageSize));
         p.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
+        if (metrics != null) {
+            // Bytes as they cross the socket; packets as the decoder and the handlers see them.
+            p.addFirst(HandlerNames.BYTE_METRICS, metrics.byteCounter());
+            p.addLast(HandlerNames.PACKET_METRICS, metrics.packetCounter());
+        }
         p.addLast(HandlerNames.MALFORMED, MalformedPacketHandler.INSTANCE);
         p.addLast(HandlerNames.CONNECT, connect);
         p.addLast(HandlerNames.PUBLISH, publish);

@@ -391,4 +391,20 @@ public final class SessionRegistry {
     public int connectedCount() {
         return local.size();
     }
+
+    /**
+     * For metrics: the sessions held here with a persistent session ({@code persistent}) or a clean
+     * one, and sums over them. Counts are read off each session's loop, so they may be a moment old.
+     */
+    public long connectedCount(boolean persistent) {
+        return local.values().stream().filter(s -> s.persistent() == persistent).count();
+    }
+
+    public long inflightTotal() {
+        return local.values().stream().mapToLong(Session::inflightCount).sum();
+    }
+
+    public long subscriptionTotal() {
+        return local.values().stream().mapToLong(Session::subscriptionCount).sum();
+    }
 }

@@ -136,6 +136,7 @@ public final class RatisMetaClient implements MetaClient {
     private volatile boolean closed;
     private final AutoCloseable owned;
     private final Counters counters = new Counters();
+    private volatile CallListener callListener = (write, nanos, failure) -> { };
     private final ThrottledWarning unavailableWarning = new ThrottledWarning(LOG, Duration.ofSeconds(10));
 
     private RatisMetaClient(Config config, AutoCloseable owned) {
@@ -198,6 +199,22 @@ public final class RatisMetaClient implements MetaClient {
         return counters;
     }
 
+    /** Told of every finished call, on the callback threads; for metrics. */
+    @FunctionalInterface
+    public interface CallListener {
+        /**
+         * @param write   a write (a log entry) rather than a read
+         * @param nanos   from the call to its answer, queueing included
+         * @param failure null if it succeeded
+         */
+        void finished(boolean write, long nanos, Throwable failure);
+    }
+
+    /** Sets the one listener told of each finished call (replacing the one before). */
+    public void callListener(CallListener listener) {
+        this.callListener = Objects.requireNonNull(listener, "listener");
+    }
+
     // ---- plumbing ----
 
     /**
@@ -245,9 +262,11 @@ public final class RatisMetaClient implements MetaClient {
      */
     private <T> CompletableFuture<T> submit(Call<T> call, Queue<Call<?>> queue) {
         CompletableFuture<T> result = new CompletableFuture<>();
+        long start = System.nanoTime();
         call.future.orTimeout(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((value, error) -> {
                     if (error == null) {
+                        callListener.finished(call.command != null, System.nanoTime() - start, null);
                         result.complete(value);
                     } else {
                         Throwable failure = translate(call.what, error);
@@ -255,6 +274,7 @@ public final class RatisMetaClient implements MetaClient {
                             counters.increment(Counters.Name.META_TIMEOUTS);
                             unavailableWarning.warn("meta", "Meta calls are failing: {}", failure.getMessage());
                         }
+                        callListener.finished(call.command != null, System.nanoTime() - start, failure);
                         result.completeExceptionally(failure);
                     }
                 }, callbackExecutor);

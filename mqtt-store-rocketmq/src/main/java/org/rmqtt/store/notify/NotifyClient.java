@@ -90,6 +90,7 @@ public final class NotifyClient implements AutoCloseable {
      * took it, or once it was given up (counted and logged, never exceptionally).
      */
     public CompletableFuture<Void> send(String address, TopicEvent event) {
+        counters.increment(Counters.Name.NOTIFY_EVENTS_SENT);
         if (address.equals(localAddress)) {
             localHandler.onTopicEvents(List.of(event));
             return CompletableFuture.completedFuture(null);
