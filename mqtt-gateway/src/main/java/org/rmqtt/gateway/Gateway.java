@@ -79,7 +79,7 @@ public final class Gateway implements AutoCloseable {
         metrics.bindViolations(violations);
         if (meta instanceof RatisMetaClient ratis) {
             metrics.bindHealth(counters, ratis.counters());
-            metrics.bindMetaCalls(ratis);
+            ratis.callListener(metrics.metaCallListener());
         } else {
             metrics.bindHealth(counters);
         }

@@ -19,7 +19,9 @@ import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToLongFunction;
@@ -28,6 +30,7 @@ import org.rmqtt.gateway.connection.Violation;
 import org.rmqtt.gateway.connection.ViolationCounters;
 import org.rmqtt.gateway.session.SessionRegistry;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
+import org.rmqtt.meta.MetaUnavailableException;
 import org.rmqtt.meta.client.RatisMetaClient;
 import org.rmqtt.store.MessageStore;
 
@@ -77,6 +80,8 @@ public final class GatewayMetrics implements AutoCloseable {
     private final Timer lmqPull;
     private final Counter lmqPullErrors;
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** What function counters read: Micrometer holds them weakly, and some have no other owner. */
+    private final List<Object> sources = new CopyOnWriteArrayList<>();
 
     public GatewayMetrics(String nodeId) {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -93,7 +98,7 @@ public final class GatewayMetrics implements AutoCloseable {
         connects[CONNACK_CODES] = connects("refused_other");
         connects[CONNACK_CODES + 1] = connects("closed_without_connack");
         Gauge.builder(CONNECTIONS, connections, AtomicInteger::get)
-                .description("Open MQTT connections, CONNECT not yet answered included").register(registry);
+                .description("Open MQTT connections, CONNECT not yet answered included").strongReference(true).register(registry);
         bytes = new ByteCountHandler(
                 Counter.builder(RECEIVED_BYTES).baseUnit("bytes").description("Bytes read from MQTT connections").register(registry),
                 Counter.builder(SENT_BYTES).baseUnit("bytes").description("Bytes written to MQTT connections").register(registry));
@@ -134,20 +139,21 @@ public final class GatewayMetrics implements AutoCloseable {
     private void bindNetty() {
         PooledByteBufAllocatorMetric pool = PooledByteBufAllocator.DEFAULT.metric();
         Gauge.builder(NETTY_POOLED_USED, pool, PooledByteBufAllocatorMetric::usedDirectMemory).tag("area", "direct")
-                .baseUnit("bytes").description("Memory Netty's pooled allocator holds").register(registry);
+                .baseUnit("bytes").description("Memory Netty's pooled allocator holds").strongReference(true).register(registry);
         Gauge.builder(NETTY_POOLED_USED, pool, PooledByteBufAllocatorMetric::usedHeapMemory).tag("area", "heap")
-                .baseUnit("bytes").description("Memory Netty's pooled allocator holds").register(registry);
+                .baseUnit("bytes").description("Memory Netty's pooled allocator holds").strongReference(true).register(registry);
         Gauge.builder(NETTY_POOLED_ARENAS, pool, PooledByteBufAllocatorMetric::numDirectArenas).tag("area", "direct")
-                .description("Arenas of Netty's pooled allocator").register(registry);
+                .description("Arenas of Netty's pooled allocator").strongReference(true).register(registry);
         Gauge.builder(NETTY_POOLED_ARENAS, pool, PooledByteBufAllocatorMetric::numHeapArenas).tag("area", "heap")
-                .description("Arenas of Netty's pooled allocator").register(registry);
+                .description("Arenas of Netty's pooled allocator").strongReference(true).register(registry);
         // -1 when Netty does not count its direct memory itself (then see jvm_buffer_memory_used_bytes).
         Gauge.builder(NETTY_DIRECT_USED, () -> PlatformDependent.usedDirectMemory()).baseUnit("bytes")
-                .description("Direct memory Netty allocated, pooled or not (-1: not counted by Netty)").register(registry);
+                .description("Direct memory Netty allocated, pooled or not (-1: not counted by Netty)").strongReference(true).register(registry);
     }
 
     /** Protocol violations that closed a connection, per reason. */
     public void bindViolations(ViolationCounters violations) {
+        this.sources.add(violations);
         for (Violation v : Violation.values()) {
             FunctionCounter.builder(PROTOCOL_ERRORS, violations, c -> c.count(v))
                     .tag("reason", v.name().toLowerCase(Locale.ROOT))
@@ -161,12 +167,13 @@ public final class GatewayMetrics implements AutoCloseable {
      * {@code CATCH_UP_MILLIS} is exported in seconds.
      */
     public void bindHealth(Counters... sources) {
+        this.sources.add(sources);
         for (Counters.Name name : Counters.Name.values()) {
             ToLongFunction<Counters[]> sum = all -> Arrays.stream(all).mapToLong(c -> c.get(name)).sum();
             String meter = healthName(name);
             switch (name) {
                 case NOTIFY_BACKLOG -> Gauge.builder(meter, sources, all -> sum.applyAsLong(all))
-                        .description("Notify events queued to other nodes, not yet handed over").register(registry);
+                        .description("Notify events queued to other nodes, not yet handed over").strongReference(true).register(registry);
                 case CATCH_UP_MILLIS -> FunctionCounter.builder(meter, sources, all -> sum.applyAsLong(all) / 1000.0)
                         .baseUnit("seconds").description("Time spent in catch-up rounds").register(registry);
                 default -> FunctionCounter.builder(meter, sources, all -> sum.applyAsLong(all))
@@ -186,19 +193,22 @@ public final class GatewayMetrics implements AutoCloseable {
     /** Sessions held here, in-flight messages and subscriptions, read when scraped. */
     public void bindSessions(SessionRegistry sessions, SubscriptionIndex index) {
         Gauge.builder(SESSIONS, sessions, s -> s.connectedCount(false)).tag("type", "clean")
-                .description("Sessions connected to this node").register(registry);
+                .description("Sessions connected to this node").strongReference(true).register(registry);
         Gauge.builder(SESSIONS, sessions, s -> s.connectedCount(true)).tag("type", "persistent")
-                .description("Sessions connected to this node").register(registry);
+                .description("Sessions connected to this node").strongReference(true).register(registry);
         Gauge.builder(INFLIGHT, sessions, SessionRegistry::inflightTotal)
-                .description("QoS 1 and 2 messages sent and not yet acknowledged, over all sessions here").register(registry);
+                .description("QoS 1 and 2 messages sent and not yet acknowledged, over all sessions here").strongReference(true).register(registry);
         Gauge.builder(SUBSCRIPTIONS, sessions, SessionRegistry::subscriptionTotal)
-                .description("Subscriptions of the sessions here").register(registry);
+                .description("Subscriptions of the sessions here").strongReference(true).register(registry);
         Gauge.builder(SUBSCRIPTION_FILTERS, index, SubscriptionIndex::filterCount)
-                .description("Distinct topic filters this node registered in meta").register(registry);
+                .description("Distinct topic filters this node registered in meta").strongReference(true).register(registry);
     }
 
-    /** Times the calls of a Ratis meta client (the in-memory one has nothing worth timing). */
-    public void bindMetaCalls(RatisMetaClient meta) {
+    /**
+     * Registers the meta call meters and returns the listener that feeds them, for
+     * {@link RatisMetaClient#callListener} (the in-memory meta has nothing worth timing).
+     */
+    public RatisMetaClient.CallListener metaCallListener() {
         Timer read = latency(META_CALLS, "Meta calls, from the call to the answer", "read");
         Timer write = latency(META_CALLS, "Meta calls, from the call to the answer", "write");
         Counter[] errors = new Counter[4];
@@ -210,14 +220,14 @@ public final class GatewayMetrics implements AutoCloseable {
                         .register(registry);
             }
         }
-        meta.callListener((isWrite, nanos, failure) -> {
+        return (isWrite, nanos, failure) -> {
             if (failure == null) {
                 (isWrite ? write : read).record(nanos, TimeUnit.NANOSECONDS);
             } else {
-                boolean unavailable = failure instanceof org.rmqtt.meta.MetaUnavailableException;
+                boolean unavailable = failure instanceof MetaUnavailableException;
                 errors[(isWrite ? 2 : 0) + (unavailable ? 0 : 1)].increment();
             }
-        });
+        };
     }
 
     private Timer latency(String name, String description, String kind) {

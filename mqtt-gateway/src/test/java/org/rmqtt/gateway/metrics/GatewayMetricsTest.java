@@ -19,6 +19,7 @@ import org.rmqtt.common.health.Counters;
 import org.rmqtt.gateway.connection.Violation;
 import org.rmqtt.gateway.connection.ViolationCounters;
 import org.rmqtt.gateway.server.Packets;
+import org.rmqtt.meta.MetaUnavailableException;
 import org.rmqtt.store.MessageStore;
 import org.rmqtt.store.StoreException;
 import org.rmqtt.store.PublishReceipt;
@@ -155,6 +156,34 @@ class GatewayMetricsTest {
         for (Counters.Name name : Counters.Name.values()) {
             assertThat(metrics.registry().find(GatewayMetrics.healthName(name)).meter()).as(name.name()).isNotNull();
         }
+    }
+
+    @Test
+    void sourcesWithoutAnotherOwnerAreStillReadAfterGc() {
+        Counters only = new Counters();
+        metrics.bindHealth(only);
+        only.add(Counters.Name.NOTIFY_BACKLOG, 4);
+        only = null;
+        System.gc();
+        assertThat(scrape().value("mqtt_notify_backlog")).isEqualTo(4);
+    }
+
+    @Test
+    void metaCallsAreTimedByKindAndFailuresCountedByReason() {
+        var listener = metrics.metaCallListener();
+        listener.finished(true, 2_000_000, null);
+        listener.finished(false, 1_000_000, null);
+        listener.finished(false, 3_000_000, null);
+        listener.finished(true, 5_000_000, new MetaUnavailableException("no leader"));
+        listener.finished(false, 5_000_000, new IllegalStateException("bad reply"));
+
+        Scrape s = scrape();
+        assertThat(s.value("mqtt_meta_calls_seconds_count", "kind=\"write\"")).isEqualTo(1);
+        assertThat(s.value("mqtt_meta_calls_seconds_count", "kind=\"read\"")).isEqualTo(2);
+        assertThat(s.value("mqtt_meta_calls_seconds_sum", "kind=\"read\"")).isCloseTo(0.004, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(s.value("mqtt_meta_call_errors_total", "kind=\"write\"", "reason=\"unavailable\"")).isEqualTo(1);
+        assertThat(s.value("mqtt_meta_call_errors_total", "kind=\"read\"", "reason=\"failed\"")).isEqualTo(1);
+        assertThat(s.value("mqtt_meta_call_errors_total", "kind=\"read\"", "reason=\"unavailable\"")).isZero();
     }
 
     @Test
