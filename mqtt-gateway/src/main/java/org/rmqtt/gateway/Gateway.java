@@ -192,6 +192,7 @@ public final class Gateway implements AutoCloseable {
                 config.redispatchTopic(), topic -> notifyAddresses(meta.nodesMatching(topic)),
                 meta::matchingWildcardFilters, notifyClient,
                 (topic, payload, qos) -> publishing.retainFromBackend(topic, payload, qos, config.metaTimeout()));
+        notifier.lagListener(metrics.notifyLagRecorder());
         started.push(notifier);
         notifier.start();
         LOG.info("Gateway {} ready: MQTT on {}, notify on {}, RocketMQ {}", nodeId, self.mqttAddress(), notifyAddress, config.namesrv());

@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 import java.util.function.ToLongFunction;
 import org.rmqtt.common.health.Counters;
 import org.rmqtt.gateway.connection.Violation;
@@ -60,6 +61,7 @@ public final class GatewayMetrics implements AutoCloseable {
     static final String STORE_SEND_ERRORS = "mqtt.store.send.errors";
     static final String LMQ_PULL = "mqtt.lmq.pull";
     static final String LMQ_PULL_ERRORS = "mqtt.lmq.pull.errors";
+    static final String NOTIFY_LAG = "mqtt.notify.lag";
     static final String META_CALLS = "mqtt.meta.calls";
     static final String META_CALL_ERRORS = "mqtt.meta.call.errors";
     static final String NETTY_POOLED_USED = "mqtt.netty.pooled.used";
@@ -79,9 +81,10 @@ public final class GatewayMetrics implements AutoCloseable {
     private final Counter storeSendErrors;
     private final Timer lmqPull;
     private final Counter lmqPullErrors;
+    private final Timer notifyLag;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     /** What function counters read: Micrometer holds them weakly, and some have no other owner. */
-    private final List<Object> sources = new CopyOnWriteArrayList<>();
+    private final List<Object> held = new CopyOnWriteArrayList<>();
 
     public GatewayMetrics(String nodeId) {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -98,14 +101,20 @@ public final class GatewayMetrics implements AutoCloseable {
         connects[CONNACK_CODES] = connects("refused_other");
         connects[CONNACK_CODES + 1] = connects("closed_without_connack");
         Gauge.builder(CONNECTIONS, connections, AtomicInteger::get)
-                .description("Open MQTT connections, CONNECT not yet answered included").strongReference(true).register(registry);
+                .description("Open MQTT connections, CONNECT not yet answered included")
+                .strongReference(true).register(registry);
         bytes = new ByteCountHandler(
-                Counter.builder(RECEIVED_BYTES).baseUnit("bytes").description("Bytes read from MQTT connections").register(registry),
-                Counter.builder(SENT_BYTES).baseUnit("bytes").description("Bytes written to MQTT connections").register(registry));
+                Counter.builder(RECEIVED_BYTES).baseUnit("bytes").description("Bytes read from MQTT connections")
+                        .register(registry),
+                Counter.builder(SENT_BYTES).baseUnit("bytes").description("Bytes written to MQTT connections")
+                        .register(registry));
         storeSend = latency(STORE_SEND, "Sends of messages to RocketMQ, until the broker confirmed them");
         storeSendErrors = Counter.builder(STORE_SEND_ERRORS).description("Sends to RocketMQ that failed").register(registry);
         lmqPull = latency(LMQ_PULL, "Pulls from a light message queue (reads the read cache did not answer)");
-        lmqPullErrors = Counter.builder(LMQ_PULL_ERRORS).description("Pulls from a light message queue that failed").register(registry);
+        lmqPullErrors = Counter.builder(LMQ_PULL_ERRORS).description("Pulls from a light message queue that failed")
+                .register(registry);
+        notifyLag = latency(NOTIFY_LAG, "From the broker storing a message (its clock) to this node's notifier queueing "
+                + "its notify events (this node's clock)");
         bindJvm();
         bindNetty();
     }
@@ -148,12 +157,13 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Arenas of Netty's pooled allocator").strongReference(true).register(registry);
         // -1 when Netty does not count its direct memory itself (then see jvm_buffer_memory_used_bytes).
         Gauge.builder(NETTY_DIRECT_USED, () -> PlatformDependent.usedDirectMemory()).baseUnit("bytes")
-                .description("Direct memory Netty allocated, pooled or not (-1: not counted by Netty)").strongReference(true).register(registry);
+                .description("Direct memory Netty allocated, pooled or not (-1: not counted by Netty)")
+                .strongReference(true).register(registry);
     }
 
     /** Protocol violations that closed a connection, per reason. */
     public void bindViolations(ViolationCounters violations) {
-        this.sources.add(violations);
+        held.add(violations);
         for (Violation v : Violation.values()) {
             FunctionCounter.builder(PROTOCOL_ERRORS, violations, c -> c.count(v))
                     .tag("reason", v.name().toLowerCase(Locale.ROOT))
@@ -167,17 +177,18 @@ public final class GatewayMetrics implements AutoCloseable {
      * {@code CATCH_UP_MILLIS} is exported in seconds.
      */
     public void bindHealth(Counters... sources) {
-        this.sources.add(sources);
+        held.add(sources);
         for (Counters.Name name : Counters.Name.values()) {
             ToLongFunction<Counters[]> sum = all -> Arrays.stream(all).mapToLong(c -> c.get(name)).sum();
             String meter = healthName(name);
             switch (name) {
                 case NOTIFY_BACKLOG -> Gauge.builder(meter, sources, all -> sum.applyAsLong(all))
-                        .description("Notify events queued to other nodes, not yet handed over").strongReference(true).register(registry);
+                        .description("Notify events queued to other nodes, not yet handed over")
+                        .strongReference(true).register(registry);
                 case CATCH_UP_MILLIS -> FunctionCounter.builder(meter, sources, all -> sum.applyAsLong(all) / 1000.0)
                         .baseUnit("seconds").description("Time spent in catch-up rounds").register(registry);
                 default -> FunctionCounter.builder(meter, sources, all -> sum.applyAsLong(all))
-                        .description("Health counter " + name).register(registry);
+                        .description("Gateway health counter " + name).register(registry);
             }
         }
     }
@@ -197,7 +208,8 @@ public final class GatewayMetrics implements AutoCloseable {
         Gauge.builder(SESSIONS, sessions, s -> s.connectedCount(true)).tag("type", "persistent")
                 .description("Sessions connected to this node").strongReference(true).register(registry);
         Gauge.builder(INFLIGHT, sessions, SessionRegistry::inflightTotal)
-                .description("QoS 1 and 2 messages sent and not yet acknowledged, over all sessions here").strongReference(true).register(registry);
+                .description("QoS 1 and 2 messages sent and not yet acknowledged, over all sessions here")
+                .strongReference(true).register(registry);
         Gauge.builder(SUBSCRIPTIONS, sessions, SessionRegistry::subscriptionTotal)
                 .description("Subscriptions of the sessions here").strongReference(true).register(registry);
         Gauge.builder(SUBSCRIPTION_FILTERS, index, SubscriptionIndex::filterCount)
@@ -234,6 +246,12 @@ public final class GatewayMetrics implements AutoCloseable {
         return Timer.builder(name).description(description).tag("kind", kind).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
+    }
+
+    /** For {@link org.rmqtt.store.notify.Notifier#lagListener}: records each message's notify lag. */
+    public LongConsumer notifyLagRecorder() {
+        // Clocks of two hosts: a negative lag is skew, counted as none.
+        return millis -> notifyLag.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
     }
 
     /** {@code store} with its sends and pulls timed; the same futures come back. */

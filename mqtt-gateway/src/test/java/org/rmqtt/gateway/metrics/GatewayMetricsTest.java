@@ -50,6 +50,17 @@ class GatewayMetricsTest {
     }
 
     @Test
+    void keepingMetricsStartsNoThread() {
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        try (GatewayMetrics another = new GatewayMetrics("node-b")) {
+            another.bindHealth(new Counters());
+            another.metaCallListener();
+            another.scrape();
+            assertThat(Thread.getAllStackTraces().keySet()).allSatisfy(t -> assertThat(before).contains(t));
+        }
+    }
+
+    @Test
     void everyMeterCarriesTheNodeTag() {
         String text = metrics.scrape();
         assertThat(text.lines().filter(l -> !l.startsWith("#") && !l.isBlank())).isNotEmpty()
@@ -184,6 +195,16 @@ class GatewayMetricsTest {
         assertThat(s.value("mqtt_meta_call_errors_total", "kind=\"write\"", "reason=\"unavailable\"")).isEqualTo(1);
         assertThat(s.value("mqtt_meta_call_errors_total", "kind=\"read\"", "reason=\"failed\"")).isEqualTo(1);
         assertThat(s.value("mqtt_meta_call_errors_total", "kind=\"read\"", "reason=\"unavailable\"")).isZero();
+    }
+
+    @Test
+    void notifyLagIsRecordedAndClockSkewCountsAsNone() {
+        var lag = metrics.notifyLagRecorder();
+        lag.accept(250);
+        lag.accept(-40);
+        Scrape s = scrape();
+        assertThat(s.value("mqtt_notify_lag_seconds_count")).isEqualTo(2);
+        assertThat(s.value("mqtt_notify_lag_seconds_sum")).isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-9));
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
@@ -54,6 +55,8 @@ public final class Notifier implements AutoCloseable {
     private final Function<String, Collection<String>> targets;
     private final Function<String, Set<String>> wildcardFilters;
     private final NotifyClient client;
+    /** Told, per announced message, the milliseconds from its store time (the broker's clock) to its events being queued. */
+    private volatile LongConsumer lagListener = millis -> { };
     private final RetainedSink retained;
 
     /**
@@ -122,6 +125,11 @@ public final class Notifier implements AutoCloseable {
         redispatcher.setInstanceName(instanceName + "-redispatch");
     }
 
+    /** For metrics: sets the one listener told each announced message's lag (replacing the one before). */
+    public void lagListener(LongConsumer listener) {
+        this.lagListener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
     public void start() {
         try {
             redispatcher.start();
@@ -177,6 +185,7 @@ public final class Notifier implements AutoCloseable {
         for (String address : targets.apply(topic)) {
             handed.add(client.send(address, event));
         }
+        lagListener.accept(System.currentTimeMillis() - m.getStoreTimestamp());
     }
 
     private void redispatch(MessageExt m, String topic) {
