@@ -165,8 +165,6 @@ SCENARIOS=(
   "fanout-qos1|QoS 1, 1 -> $FANOUT_SUBSCRIBERS subscribers of one topic at 2 msg/s|fanout --qos 1 -S $FANOUT_SUBSCRIBERS --rate 2 --payload 64 --connect-rate 1000 --connect-timeout 60s --warmup $WARMUP --duration $DURATION"
   "many-devices|QoS 1, $MANY_DEVICES publishers at 1 msg/s each -> $MANY_DEVICES subscribers, one topic per pair|pubsub --qos 1 -P $MANY_DEVICES -S $MANY_DEVICES -T $MANY_DEVICES --rate $MANY_DEVICES --payload 64 --connect-rate 1000 --connect-timeout 60s --warmup $WARMUP --duration $DURATION"
 )
-# Gateway only, after the scenarios above: RocketMQ <-> MQTT, and RocketMQ alone (the baseline).
-GATEWAY_EXTRAS=(backend baseline-storage)
 { echo "$COLD_SCENARIO"; printf '%s\n' "${SCENARIOS[@]}"; } > "$WORK/scenarios.txt"
 : > "$WORK/commands.txt"
 : > "$WORK/servers.txt"
