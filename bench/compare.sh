@@ -123,9 +123,11 @@ wait_port() {
   return 1
 }
 
-# The line of a server log that says why it did not start: the last ERROR, else the last line.
+# The line of a server log that says why it did not start: the last ERROR line, else the last
+# exception or error message (not its "Caused by" tail), else the last line.
 why_not() {
-  { grep -E 'ERROR|Exception|rror:' "$1" | tail -1; tail -1 "$1"; } 2>/dev/null | head -1 | cut -c1-400 | tr '|' '/'
+  { grep -E ' ERROR ' "$1" | tail -1; grep -E 'Exception|rror:' "$1" | grep -v '^Caused by' | tail -1; tail -1 "$1"; } 2>/dev/null \
+    | head -1 | cut -c1-400 | tr '|' '/'
 }
 
 # The pid of the process listening on 127.0.0.1:$1 (the JVM, even when a script started it).
