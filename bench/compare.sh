@@ -183,6 +183,17 @@ skip_json() {
   python3 -c 'import json, sys; json.dump({"skipped": sys.argv[2]}, open(sys.argv[1], "w"))' "$1" "$2"
 }
 
+# error_json FILE ERRFILE: a failed mqtt-bench run for the report: the last lines of its stderr
+# that are not stack frames (mqtt-bench's own message, or the exception and its causes).
+error_json() {
+  python3 - "$1" "$2" <<'PY'
+import json, re, sys
+lines = open(sys.argv[2], errors="replace").read().strip().splitlines()
+said = [l.strip() for l in lines if l.strip() and not re.match(r"\s+(at |\.\.\. \d+ more)", l)]
+json.dump({"error": " ".join(said[-3:]) or "no output"}, open(sys.argv[1], "w"))
+PY
+}
+
 # many_devices_fits: whether this shell may open the file descriptors the many-devices row needs:
 # mqtt-bench holds 2 × MANY_DEVICES sockets, and the server as many (it inherits this limit).
 many_devices_fits() {
@@ -226,12 +237,8 @@ run_one() {
   # shellcheck disable=SC2086
   if ! run_bench "$WORK/logs/$server--$name" $args --host 127.0.0.1 --port "$port" \
       --server-pid "$pid" $extra --label "$server" --quiet --json "$json"; then
-    log "$server: $name failed: $(tail -3 "$WORK/logs/$server--$name.err" | tr '\n' ' ')"
-    python3 - "$json" "$WORK/logs/$server--$name.err" <<'PY'
-import json, sys
-err = open(sys.argv[2], errors="replace").read().strip().splitlines()
-json.dump({"error": " ".join(err[-4:]) or "no output"}, open(sys.argv[1], "w"))
-PY
+    error_json "$json" "$WORK/logs/$server--$name.err"
+    log "$server: $name failed: $(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["error"])' "$json")"
   fi
   case $name in
     conn*|fanout-qos1|many-devices) wait_recovered "$server" "$port" "$name" ;;
@@ -438,12 +445,8 @@ gateway_extras() {
     if ! run_bench "$WORK/logs/gateway--baseline-storage" backend --direction storage --namesrv "$GATEWAY_NS" \
         --topic "$BASELINE_TOPIC" --rate max --payload 64 --warmup "$WARMUP" --duration "$DURATION" \
         --server-pid "$pid" --quiet --json "$json"; then
-      log "gateway: baseline-storage failed: $(tail -3 "$WORK/logs/gateway--baseline-storage.err" | tr '\n' ' ')"
-      python3 - "$json" "$WORK/logs/gateway--baseline-storage.err" <<'PY'
-import json, sys
-err = open(sys.argv[2], errors="replace").read().strip().splitlines()
-json.dump({"error": " ".join(err[-4:]) or "no output"}, open(sys.argv[1], "w"))
-PY
+      error_json "$json" "$WORK/logs/gateway--baseline-storage.err"
+      log "gateway: baseline-storage failed: $(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["error"])' "$json")"
     fi
   fi
 }
