@@ -36,6 +36,11 @@ public final class ProcStatus {
         return parseVmRssBytes(read("status"));
     }
 
+    /** The process's threads now (the kernel's count: JVM, GC, compiler and native threads alike). */
+    public int threads() {
+        return parseThreads(read("status"));
+    }
+
     /** User plus system CPU time the process has used, in seconds. */
     public double cpuSeconds() {
         return parseCpuSeconds(read("stat"));
@@ -72,6 +77,15 @@ public final class ProcStatus {
             }
         }
         throw new IllegalStateException("no VmRSS line in /proc/PID/status (a kernel thread or a zombie?)");
+    }
+
+    static int parseThreads(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("Threads:")) {
+                return Integer.parseInt(line.substring("Threads:".length()).trim());
+            }
+        }
+        throw new IllegalStateException("no Threads line in /proc/PID/status");
     }
 
     static double parseCpuSeconds(String stat) {

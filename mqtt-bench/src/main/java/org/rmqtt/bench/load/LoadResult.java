@@ -89,6 +89,21 @@ public final class LoadResult {
         return Math.max(0, machineBusyCores - benchCpuCores - serverCpuCores);
     }
 
+    /**
+     * Server cores per 1,000 msg/s delivered: what a message costs the server, comparable between
+     * runs at different rates. NaN when the server was not sampled or nothing was delivered.
+     */
+    public static double coresPerThousand(double serverCores, double deliveredPerSecond) {
+        if (Double.isNaN(serverCores) || !(deliveredPerSecond > 0)) {
+            return Double.NaN;
+        }
+        return serverCores / (deliveredPerSecond / 1000.0);
+    }
+
+    public double serverCpuCores() {
+        return serverCpuCores;
+    }
+
     /** Sums over all receivers. */
     public record Totals(long expected, long received, long unique, long lost, long duplicates, long outOfOrder,
                          long foreign, long unexpected, long cleanSinks) {
@@ -174,7 +189,10 @@ public final class LoadResult {
         }
         out.append("latency      ").append(latency.describe()).append("  (").append(latency.count()).append(" samples)\n");
         if (!Double.isNaN(serverCpuCores)) {
-            out.append(String.format("server       cpu %.2f cores  rss %.1f MB%n", serverCpuCores, serverRssBytes / 1048576.0));
+            double perThousand = coresPerThousand(serverCpuCores, receivedPerSecond);
+            out.append(String.format("server       cpu %.2f cores%s  rss %.1f MB%n", serverCpuCores,
+                Double.isNaN(perThousand) ? "" : String.format(" (%.3f per 1,000 msg/s delivered)", perThousand),
+                serverRssBytes / 1048576.0));
         }
         if (!Double.isNaN(benchCpuCores)) {
             // Other processes only with the server's share known; /proc/stat is coarse, hence "about".
@@ -224,6 +242,8 @@ public final class LoadResult {
         json.put("latency_percentiles", Percentiles.of(histogram));
         if (!Double.isNaN(serverCpuCores)) {
             json.put("server_cpu_cores", round(serverCpuCores));
+            double perThousand = coresPerThousand(serverCpuCores, receivedPerSecond);
+            json.put("server_cores_per_1k_msg_s", Double.isNaN(perThousand) ? null : round(perThousand));
             json.put("server_rss_bytes", serverRssBytes);
             json.put("other_cpu_cores", round(otherCpuCores()));
         }

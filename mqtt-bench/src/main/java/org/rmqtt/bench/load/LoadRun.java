@@ -120,6 +120,13 @@ public final class LoadRun {
 
     private List<Thread> startPacers(long start, long stopAt) {
         int threads = Math.max(1, Math.min(plan.pacerThreads(), lanes.size()));
+        // Receivers per lane id, from each sink's own lanes: N × N lookups would take long with many devices.
+        Map<Integer, Integer> receivers = new HashMap<>();
+        for (Sink sink : sinks) {
+            for (int lane : sink.lanes()) {
+                receivers.merge(lane, 1, Integer::sum);
+            }
+        }
         List<Thread> pacers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             List<Lane> mine = new ArrayList<>();
@@ -129,7 +136,7 @@ public final class LoadRun {
             int[] fanout = new int[mine.size()];
             for (int i = 0; i < mine.size(); i++) {
                 int lane = mine.get(i).id();
-                fanout[i] = (int) sinks.stream().filter(s -> s.listensTo(lane)).count();
+                fanout[i] = receivers.getOrDefault(lane, 0);
             }
             Thread thread = new Thread(new Pacer(mine, fanout, t, threads, lanes.size(), plan.rate(), backlog, start, stopAt),
                 "bench-pacer-" + t);

@@ -2,6 +2,7 @@ package org.rmqtt.bench.load;
 
 import java.nio.ByteBuffer;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,13 +18,24 @@ public final class Sink {
 
     /** Source id of readiness probes: they prove the path works and are kept out of all counts. */
     public static final int PROBE_SOURCE = Integer.MAX_VALUE;
+    /** Lane counts up to this always get the plain array. */
+    private static final int DENSE_LANES = 1024;
 
     private final int id;
     private final String name;
     private final PayloadCodec codec;
     private final Meter meter;
-    /** Indexed by lane id; null where this sink is not meant to hear that lane. */
+    /**
+     * The lanes this sink must hear, and their trackers in the same order. With many devices (N
+     * publishers, each heard by one of N subscribers) an array per sink indexed by lane id would
+     * take N × N slots, so lookups go through a map when the sink hears only a few of many lanes.
+     */
+    private final int[] lanes;
     private final SequenceTracker[] trackers;
+    /** Indexed by lane id, null where not heard; only when dense. */
+    private final SequenceTracker[] byLane;
+    /** Lane id to tracker; only when sparse. */
+    private final Map<Integer, SequenceTracker> byLaneSparse;
     private long foreign;
     private long unexpected;
     private volatile boolean probeSeen;
@@ -37,10 +49,31 @@ public final class Sink {
         this.name = name;
         this.codec = codec;
         this.meter = meter;
-        this.trackers = new SequenceTracker[laneCount];
-        for (int lane : expectedLanes) {
-            trackers[lane] = new SequenceTracker();
+        this.lanes = expectedLanes.stream().mapToInt(Integer::intValue).toArray();
+        this.trackers = new SequenceTracker[lanes.length];
+        boolean dense = laneCount <= DENSE_LANES || lanes.length * 8L >= laneCount;
+        this.byLane = dense ? new SequenceTracker[laneCount] : null;
+        this.byLaneSparse = dense ? null : new HashMap<>();
+        for (int i = 0; i < lanes.length; i++) {
+            trackers[i] = new SequenceTracker();
+            if (dense) {
+                byLane[lanes[i]] = trackers[i];
+            } else {
+                byLaneSparse.put(lanes[i], trackers[i]);
+            }
         }
+    }
+
+    private SequenceTracker tracker(int lane) {
+        if (byLane != null) {
+            return lane >= 0 && lane < byLane.length ? byLane[lane] : null;
+        }
+        return byLaneSparse.get(lane);
+    }
+
+    /** The lanes this sink must hear. */
+    int[] lanes() {
+        return lanes;
     }
 
     public int id() {
@@ -63,7 +96,7 @@ public final class Sink {
                 probeSeen = true;
                 return;
             }
-            SequenceTracker tracker = header.sourceId() < trackers.length ? trackers[header.sourceId()] : null;
+            SequenceTracker tracker = tracker(header.sourceId());
             if (tracker == null) {
                 unexpected++;
                 return;
@@ -75,7 +108,7 @@ public final class Sink {
 
     /** Whether this sink is meant to receive the messages of {@code lane}. */
     boolean listensTo(int lane) {
-        return lane < trackers.length && trackers[lane] != null;
+        return tracker(lane) != null;
     }
 
     public boolean probeSeen() {
@@ -84,8 +117,8 @@ public final class Sink {
 
     /** Whether every message confirmed to the lanes this sink listens to has arrived. */
     synchronized boolean complete(Map<Integer, BitSet> confirmedByLane, Map<Integer, Long> confirmedCounts) {
-        for (int lane = 0; lane < trackers.length; lane++) {
-            if (trackers[lane] != null && !trackers[lane].hasAll(confirmedByLane.get(lane), confirmedCounts.get(lane))) {
+        for (int i = 0; i < lanes.length; i++) {
+            if (!trackers[i].hasAll(confirmedByLane.get(lanes[i]), confirmedCounts.get(lanes[i]))) {
                 return false;
             }
         }
@@ -99,11 +132,9 @@ public final class Sink {
         long lost = 0;
         long duplicates = 0;
         long outOfOrder = 0;
-        for (int lane = 0; lane < trackers.length; lane++) {
-            SequenceTracker tracker = trackers[lane];
-            if (tracker == null) {
-                continue;
-            }
+        for (int i = 0; i < lanes.length; i++) {
+            int lane = lanes[i];
+            SequenceTracker tracker = trackers[i];
             expected += confirmedCounts.get(lane);
             received += tracker.received();
             unique += tracker.unique();

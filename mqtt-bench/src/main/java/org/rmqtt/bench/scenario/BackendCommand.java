@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.rmqtt.bench.cli.ConnectionOptions;
+import org.rmqtt.bench.cli.Durations;
 import org.rmqtt.bench.cli.LoadOptions;
 import org.rmqtt.bench.cli.Rate;
 import org.rmqtt.bench.cli.RateConverter;
@@ -34,7 +35,9 @@ import picocli.CommandLine.Spec;
 /**
  * The gateway's two RocketMQ paths: a backend RocketMQ producer publishing to MQTT subscribers
  * (to-device), and MQTT publishers whose messages a backend RocketMQ consumer reads (from-device).
- * With "both" the two run one after the other, each for --warmup plus --duration.
+ * With "both" the two run one after the other, each for --warmup plus --duration. "storage" leaves
+ * MQTT out: a RocketMQ producer to a RocketMQ consumer on the same broker, the baseline of what
+ * the storage alone delivers.
  */
 @Command(name = "backend", mixinStandardHelpOptions = true,
     description = "RocketMQ producer -> MQTT subscribers, and MQTT publishers -> RocketMQ consumer.")
@@ -42,17 +45,22 @@ public final class BackendCommand implements Callable<Integer> {
 
     /** Which of the two paths to measure. */
     enum Direction {
-        both, to_device, from_device;
+        both, to_device, from_device, storage;
 
         static Direction parse(String text) {
             return switch (text) {
                 case "both" -> both;
                 case "to-device" -> to_device;
                 case "from-device" -> from_device;
-                default -> throw new IllegalArgumentException("--direction must be both, to-device or from-device, not " + text);
+                case "storage" -> storage;
+                default -> throw new IllegalArgumentException(
+                    "--direction must be both, to-device, from-device or storage, not " + text);
             };
         }
     }
+
+    /** User property carrying the run's key in the storage direction; deliberately not the MQTT topic property. */
+    static final String STORAGE_KEY_PROPERTY = "benchKey";
 
     @Mixin
     ConnectionOptions connection;
@@ -75,7 +83,8 @@ public final class BackendCommand implements Callable<Integer> {
     Map<String, String> properties = new LinkedHashMap<>();
 
     @Option(names = "--direction", defaultValue = "both",
-        description = "both, to-device (RocketMQ -> MQTT) or from-device (MQTT -> RocketMQ) (default: ${DEFAULT-VALUE}).")
+        description = "both, to-device (RocketMQ -> MQTT), from-device (MQTT -> RocketMQ) or storage (RocketMQ -> "
+            + "RocketMQ, no MQTT: give it a topic no MQTT topic maps to) (default: ${DEFAULT-VALUE}).")
     String direction;
 
     @Option(names = {"-S", "--subscribers"}, defaultValue = "1", description = "MQTT subscribers for to-device (default: ${DEFAULT-VALUE}).")
@@ -142,11 +151,15 @@ public final class BackendCommand implements Callable<Integer> {
         String[] ns = namesrvAddress(namesrv);
         Preflight.requireReachable(ns[0], Integer.parseInt(ns[1]), "RocketMQ name server",
             "start RocketMQ (the standalone gateway embeds one) and pass its address with --namesrv");
+        List<LoadResult> results = new ArrayList<>();
+        if (which == Direction.storage) {
+            results.add(storage(runId));
+            return results;
+        }
         Preflight.requireReachable(connection.host, connection.port, "MQTT server",
             "start the gateway, or point mqtt-bench at it with --host and --port");
         Preflight.requireFileDescriptors(Math.max(subscribers, publishers) + 16);
 
-        List<LoadResult> results = new ArrayList<>();
         if (which != Direction.from_device) {
             results.add(toDevice(runId));
         }
@@ -197,6 +210,47 @@ public final class BackendCommand implements Callable<Integer> {
             } finally {
                 MqttLoad.disconnectAll(subs);
             }
+        }
+    }
+
+    /**
+     * RocketMQ producer -> broker -> RocketMQ consumer, nothing of MQTT: what the storage under
+     * the gateway delivers by itself. The key property is not the MQTT topic property, so a
+     * gateway's dispatch plug-in leaves these messages alone.
+     */
+    LoadResult storage(int runId) throws InterruptedException {
+        String key = MqttLoad.topicRoot(runId) + "/storage";
+        PayloadCodec codec = new PayloadCodec(runId, load.payload);
+        Meter meter = new Meter();
+        Sink sink = new Sink(0, "consumer " + topic, codec, meter, 1, List.of(0));
+        ProcStatus server = load.serverPid == null ? null : ProcStatus.of(load.serverPid);
+        String group = Integer.toHexString(runId);
+        try (RocketMqReceiver ignored = new RocketMqReceiver(namesrv, "bench_sc_" + group, topic, STORAGE_KEY_PROPERTY,
+                key, sink);
+             RocketMqSender producer = new RocketMqSender(namesrv, "bench_sp_" + group, topic, STORAGE_KEY_PROPERTY, key,
+                 properties)) {
+            producer.checkRoute(codec.encode(Sink.PROBE_SOURCE, 0, System.nanoTime()));
+            Readiness.await(List.of(sink), () -> producer.send(codec.encode(Sink.PROBE_SOURCE, 0, System.nanoTime())),
+                MqttLoad.PROBE_TIMEOUT_MILLIS, 500, "RocketMQ consumers",
+                "messages sent to RocketMQ topic '" + topic + "' did not reach a consumer of it; check the broker's log");
+            Lane lane = new Lane(0, topic, producer, codec, load.inflight);
+            String description = String.format("RocketMQ producer -> RocketMQ consumer on topic %s, no MQTT, %d B, rate %s",
+                topic, load.payload, rate);
+            Map<String, Object> parameters = new LinkedHashMap<>();
+            parameters.put("direction", "storage");
+            parameters.put("namesrv", namesrv);
+            parameters.put("topic", topic);
+            parameters.put("payload_bytes", load.payload);
+            parameters.put("rate", rate.toString());
+            parameters.put("duration", Durations.format(load.duration));
+            parameters.put("warmup", Durations.format(load.warmup));
+            parameters.put("inflight", load.inflight);
+            if (load.label != null) {
+                parameters.put("label", load.label);
+            }
+            LoadRun.Plan plan = new LoadRun.Plan("backend storage", description, parameters, rate,
+                load.warmup, load.duration, load.drain, 1, load.maxBacklog);
+            return new LoadRun(plan, List.of(lane), List.of(sink), meter, server, Output.progress(load.quiet)).run();
         }
     }
 

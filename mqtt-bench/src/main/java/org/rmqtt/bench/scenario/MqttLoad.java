@@ -2,9 +2,11 @@ package org.rmqtt.bench.scenario;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -122,8 +124,13 @@ public final class MqttLoad {
                 senders.add(sender);
                 lanes.add(new Lane(p, topology.publisherTopics().get(p), sender, codec, load.inflight));
             }
-            Readiness.await(sinks, () -> probeEveryTopic(topology, senders, codec), PROBE_TIMEOUT_MILLIS,
-                PROBE_INTERVAL_MILLIS, "subscribers",
+            // With thousands of topics a round of probes is itself a load: only the topics of
+            // subscribers still waiting are probed, at most about 1,000 probes a second, and a
+            // server gets longer to activate many subscriptions.
+            long interval = Math.max(PROBE_INTERVAL_MILLIS, publishers);
+            long timeout = PROBE_TIMEOUT_MILLIS + 3L * subscribers;
+            Readiness.await(sinks, () -> probeWaitingTopics(topology, senders, codec, sinks), timeout,
+                interval, "subscribers",
                 "the server acknowledged the subscriptions but did not deliver; check its log and topic mapping");
 
             LoadRun.Plan plan = new LoadRun.Plan(scenario, description, parameters, rate, load.warmup, load.duration,
@@ -160,13 +167,18 @@ public final class MqttLoad {
         return clients;
     }
 
-    private static void probeEveryTopic(Topology topology, List<MessageSender> senders, PayloadCodec codec) {
-        List<String> done = new ArrayList<>();
-        for (int p = 0; p < senders.size(); p++) {
-            String topic = topology.publisherTopics().get(p);
-            if (!done.contains(topic)) {
-                done.add(topic);
-                senders.get(p).send(codec.encode(Sink.PROBE_SOURCE, 0, System.nanoTime()));
+    /** One probe to each topic that a subscriber still waiting for its first message listens to. */
+    static void probeWaitingTopics(Topology topology, List<MessageSender> senders, PayloadCodec codec, List<Sink> sinks) {
+        Set<String> done = new HashSet<>();
+        for (int s = 0; s < sinks.size(); s++) {
+            if (sinks.get(s).probeSeen()) {
+                continue;
+            }
+            for (int p : topology.expectedLanes().get(s)) {
+                String topic = topology.publisherTopics().get(p);
+                if (done.add(topic)) {
+                    senders.get(p).send(codec.encode(Sink.PROBE_SOURCE, 0, System.nanoTime()));
+                }
             }
         }
     }

@@ -50,7 +50,9 @@ class ArgumentValidationTest {
         "backend                                 | Missing required option: '--namesrv",
         "backend --namesrv localhost             | --namesrv must be host:port",
         "backend --namesrv 127.0.0.1:9876 --topic a/b | is not a RocketMQ topic name",
-        "backend --namesrv 127.0.0.1:9876 --direction sideways | --direction must be both, to-device or from-device",
+        "idle | --server-pid",
+        "idle --server-pid 1 --duration 0s | --duration",
+        "backend --namesrv 127.0.0.1:9876 --direction sideways | --direction must be both, to-device, from-device or storage",
     })
     void rejectsWithExitCode2AndNamesTheProblem(String args, String message) {
         Run run = run(args.trim().split("\\s+"));
@@ -76,6 +78,6 @@ class ArgumentValidationTest {
 
     @Test
     void everyScenarioIsThere() {
-        assertThat(BenchMain.commandLine().getSubcommands()).containsOnlyKeys("pubsub", "fanout", "conn", "backend");
+        assertThat(BenchMain.commandLine().getSubcommands()).containsOnlyKeys("pubsub", "fanout", "conn", "backend", "idle");
     }
 }

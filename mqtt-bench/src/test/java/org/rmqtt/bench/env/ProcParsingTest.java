@@ -17,6 +17,14 @@ class ProcParsingTest {
     }
 
     @Test
+    void readsTheThreadCountFromStatus() {
+        String status = "Name:\tjava\nVmRSS:\t 1000 kB\nThreads:\t276\nSigQ:\t0/91954\n";
+
+        assertThat(ProcStatus.parseThreads(status)).isEqualTo(276);
+        assertThatThrownBy(() -> ProcStatus.parseThreads("Name:\tx\n")).hasMessageContaining("no Threads");
+    }
+
+    @Test
     void readsCpuTimeEvenWhenTheCommandNameHasSpacesAndParentheses() {
         String stat = "4242 (java (main) x) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 30 0 100 0 0";
 
@@ -45,5 +53,6 @@ class ProcParsingTest {
         assertThat(self.rssBytes()).isGreaterThan(1 << 20);
         assertThat(self.cpuSeconds()).isGreaterThan(0);
         assertThat(self.isJava()).isTrue();
+        assertThat(self.threads()).as("main, GC, compiler threads at least").isGreaterThan(3);
     }
 }

@@ -86,4 +86,28 @@ class SinkTest {
         assertThat(sink.complete(confirmed, counts)).isTrue();
         assertThat(sink.report(confirmed, counts).clean()).isFalse(); // 1 came after 2
     }
+
+    @Test
+    void aSinkHearingOneOfManyLanesAccountsTheSameWay() {
+        // Many devices: 5,000 lanes, this sink hears one of them (the sparse lookup).
+        Sink sink = new Sink(0, "s0", codec, meter, 5000, List.of(4321));
+        deliver(sink, 4321, 0);
+        deliver(sink, 4321, 2);
+        deliver(sink, 17, 0);
+        Map<Integer, BitSet> confirmed = Map.of(4321, range(3), 17, range(1));
+        Map<Integer, Long> counts = Map.of(4321, 3L, 17, 1L);
+
+        Sink.SinkReport report = sink.report(confirmed, counts);
+
+        assertThat(sink.listensTo(4321)).isTrue();
+        assertThat(sink.listensTo(17)).isFalse();
+        assertThat(sink.lanes()).containsExactly(4321);
+        assertThat(report.expected()).isEqualTo(3);
+        assertThat(report.received()).isEqualTo(2);
+        assertThat(report.lost()).isEqualTo(1);
+        assertThat(report.unexpected()).isEqualTo(1);
+        assertThat(sink.complete(confirmed, counts)).isFalse();
+        deliver(sink, 4321, 1);
+        assertThat(sink.complete(confirmed, counts)).isTrue();
+    }
 }
