@@ -205,6 +205,12 @@ public final class InMemoryMetaClient implements MetaClient {
     }
 
     @Override
+    public Set<String> filtersInUse() {
+        expireIfDue();
+        return filterHolders.filters();
+    }
+
+    @Override
     public Set<String> nodesMatching(String topicName) {
         expireIfDue();
         Set<String> result = new HashSet<>();

@@ -60,6 +60,9 @@ public interface MetaClient extends AutoCloseable {
     /** View: the ids of nodes holding a filter (exact or wildcard) that matches {@code topicName}. */
     Set<String> nodesMatching(String topicName);
 
+    /** View: every filter in use anywhere in the cluster (by a node or a persistent session); for operators. */
+    Set<String> filtersInUse();
+
     // ---- view freshness ----
 
     /**

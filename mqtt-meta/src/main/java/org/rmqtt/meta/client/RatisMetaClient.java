@@ -562,6 +562,11 @@ public final class RatisMetaClient implements MetaClient {
         return follower.view().nodesMatching(topicName);
     }
 
+    @Override
+    public Set<String> filtersInUse() {
+        return follower.view().filters();
+    }
+
     // ---- view freshness ----
 
     @Override
