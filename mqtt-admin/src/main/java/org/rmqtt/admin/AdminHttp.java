@@ -25,15 +25,17 @@ final class AdminHttp {
 
     AdminHttp(String url, String token, Duration timeout) {
         String u = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        URI parsed;
         try {
-            this.base = URI.create(u);
+            parsed = URI.create(u);
         } catch (IllegalArgumentException e) {
-            throw new AdminException("--url: not a URL: " + url);
+            parsed = null;
         }
-        if (base.getScheme() == null || !(base.getScheme().equals("http") || base.getScheme().equals("https"))
-                || base.getHost() == null) {
+        if (parsed == null || parsed.getScheme() == null || !(parsed.getScheme().equals("http") || parsed.getScheme().equals("https"))
+                || parsed.getHost() == null) {
             throw new AdminException("--url: must be http://host:port or https://host:port, not " + url);
         }
+        this.base = parsed;
         this.token = token;
         this.timeout = timeout;
         this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
