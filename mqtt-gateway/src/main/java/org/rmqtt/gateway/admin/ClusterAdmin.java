@@ -85,7 +85,12 @@ public final class ClusterAdmin {
     /** Ready when the MQTT listener is bound, and meta and RocketMQ each answer a small read in time. */
     CompletableFuture<Reply> ready() {
         CompletableFuture<String> metaCheck = check(meta.session(READY_PROBE_CLIENT));
-        CompletableFuture<String> storeCheck = check(store.maxOffsets(READY_PROBE_LMQ));
+        CompletableFuture<String> storeCheck = check(store.maxOffsets(READY_PROBE_LMQ).thenApply(offsets -> {
+            if (offsets.isEmpty()) {
+                throw new IllegalStateException("no broker known for the mapped topics");
+            }
+            return offsets;
+        }));
         return metaCheck.thenCombine(storeCheck, (metaState, storeState) -> {
             Map<String, String> checks = new LinkedHashMap<>();
             checks.put("mqttListener", listenerUp.getAsBoolean() ? "UP" : "DOWN: not bound");

@@ -40,9 +40,10 @@ final class Json {
         }
     }
 
+    /** Between gateways: lenient, so that a gateway of a newer version may add fields. */
     static <T> T read(byte[] body, Class<T> type) {
         try {
-            return MAPPER.readValue(body, type);
+            return MAPPER.readerFor(type).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
