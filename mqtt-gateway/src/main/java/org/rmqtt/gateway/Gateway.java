@@ -18,6 +18,10 @@ import org.rmqtt.gateway.notify.CatchUp;
 import org.rmqtt.gateway.subscribe.FilterSync;
 import org.rmqtt.common.mapping.TopicMapper;
 import org.rmqtt.common.notify.TopicEvent;
+import org.rmqtt.gateway.admin.AdminServer;
+import org.rmqtt.gateway.admin.AdminToken;
+import org.rmqtt.gateway.admin.ClusterAdmin;
+import org.rmqtt.gateway.admin.LocalClients;
 import org.rmqtt.gateway.connect.ConnectHandler;
 import org.rmqtt.gateway.connection.ViolationCounters;
 import org.rmqtt.gateway.metrics.GatewayMetrics;
@@ -62,6 +66,7 @@ public final class Gateway implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private InetSocketAddress mqttAddress;
     private int notifyPort;
+    private int adminPort = -1;
     private SessionRegistry registry;
     private final ViolationCounters violations = new ViolationCounters();
     private final GatewayMetrics metrics;
@@ -106,6 +111,7 @@ public final class Gateway implements AutoCloseable {
         MessageStore timedStore = metrics.timed(store);
 
         SubscriptionIndex[] indexRef = new SubscriptionIndex[1];
+        LocalClients[] localClientsRef = new LocalClients[1];
         NotifyHandler handler = new NotifyHandler() {
             private final TopicEventDispatcher dispatcher = new TopicEventDispatcher(() -> indexRef[0]);
 
@@ -124,6 +130,13 @@ public final class Gateway implements AutoCloseable {
             public CompletableFuture<Void> onViewSync(long index) {
                 return meta.awaitViewIndex(index).orTimeout(config.subscribeSyncTimeout().toMillis(), TimeUnit.MILLISECONDS);
             }
+
+            @Override
+            public CompletableFuture<byte[]> onAdminRequest(byte[] request) {
+                LocalClients clients = localClientsRef[0];
+                return clients == null ? CompletableFuture.failedFuture(new IllegalStateException("starting"))
+                        : clients.onRequest(request);
+            }
         };
         NotifyServer notifyServer = new NotifyServer(config.notifyHost(), config.notifyPort(), handler,
                 id -> id.equals(nodeId) || meta.node(id).isPresent(), counters);
@@ -140,6 +153,7 @@ public final class Gateway implements AutoCloseable {
 
         registry = new SessionRegistry(nodeId, meta, notifyClient, config.sessionExpiry(), counters);
         metrics.bindSessions(registry, index);
+        localClientsRef[0] = new LocalClients(nodeId, registry);
         MessageStore sharedReads = new CoalescingMessageStore(timedStore, 64L << 20, Duration.ofSeconds(1));
         SessionFactory sessions = new SessionFactory(sharedReads, index, meta, registry, config.maxInflight(),
                 config.pullBatch());
@@ -195,6 +209,15 @@ public final class Gateway implements AutoCloseable {
         notifier.lagListener(metrics.notifyLagRecorder());
         started.push(notifier);
         notifier.start();
+        if (config.adminEnabled()) {
+            // Started last, stopped first: it reports on everything above.
+            AdminToken token = config.adminTokenFile().isEmpty() ? null : AdminToken.read(java.nio.file.Path.of(config.adminTokenFile()));
+            ClusterAdmin admin = new ClusterAdmin(nodeId, meta, notifyClient, store, publishing, mapper, server::listening,
+                    config.metaTimeout());
+            AdminServer adminServer = new AdminServer(admin, token, metrics::scrape);
+            started.push(adminServer);
+            adminPort = adminServer.bind(config.adminHost(), config.adminPort()).getPort();
+        }
         LOG.info("Gateway {} ready: MQTT on {}, notify on {}, RocketMQ {}", nodeId, self.mqttAddress(), notifyAddress, config.namesrv());
     }
 
@@ -250,6 +273,11 @@ public final class Gateway implements AutoCloseable {
 
     public int notifyPort() {
         return notifyPort;
+    }
+
+    /** The admin API's port; -1 when admin.enabled=false. */
+    public int adminPort() {
+        return adminPort;
     }
 
     @Override

@@ -102,6 +102,7 @@ class GatewayCrashIT {
             "--mqtt.port=" + port,
             "--notify.host=127.0.0.1",
             "--notify.port=0",
+            "--admin.port=0",
             "--meta.embedded=true",
             "--rocketmq.embedded=false",
             "--rocketmq.namesrv=" + SharedRocketMq.get().namesrvAddress(),

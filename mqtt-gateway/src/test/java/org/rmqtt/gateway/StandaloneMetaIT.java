@@ -34,6 +34,7 @@ class StandaloneMetaIT {
                 "mqtt.port", Integer.toString(mqttPort),
                 "notify.host", "127.0.0.1",
                 "notify.port", "0",
+                "admin.port", "0",
                 "meta.embedded", "true",
                 "rocketmq.namesrv", TestGateways.rocketMq().namesrvAddress()));
     }

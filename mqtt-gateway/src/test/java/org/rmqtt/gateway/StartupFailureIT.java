@@ -33,6 +33,7 @@ class StartupFailureIT {
                 "mqtt.port", Integer.toString(mqttPort),
                 "notify.host", "127.0.0.1",
                 "notify.port", "0",
+                "admin.port", "0",
                 "rocketmq.namesrv", "127.0.0.1:" + deadPort));
         Gateway gateway = new Gateway(config, new InMemoryMetaClient());
         assertThatThrownBy(gateway::start)

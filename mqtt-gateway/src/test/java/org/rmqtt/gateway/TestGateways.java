@@ -69,6 +69,7 @@ public final class TestGateways {
                     "mqtt.port", "0",
                     "notify.host", "127.0.0.1",
                     "notify.port", "0",
+                    "admin.port", "0",
                     "rocketmq.namesrv", rocketMq().namesrvAddress(),
                     "topic.rules", "sensors/#=sensors",
                     "rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN))).with(overrides);

@@ -205,6 +205,12 @@ public final class InMemoryMetaClient implements MetaClient {
     }
 
     @Override
+    public Set<String> filtersInUse() {
+        expireIfDue();
+        return filterHolders.filters();
+    }
+
+    @Override
     public Set<String> nodesMatching(String topicName) {
         expireIfDue();
         Set<String> result = new HashSet<>();
@@ -409,6 +415,31 @@ public final class InMemoryMetaClient implements MetaClient {
         MetaValidation.id("client id", clientId);
         expireSessions();
         return done(subscriptionList(clientId));
+    }
+
+    @Override
+    public synchronized CompletableFuture<List<SessionSummary>> sessions(String prefix, int limit) {
+        expireLeases();
+        expireSessions();
+        java.util.TreeSet<String> ids = new java.util.TreeSet<>(sessionRecords.keySet());
+        ids.addAll(persistent.keySet());
+        List<SessionSummary> result = new java.util.ArrayList<>();
+        for (String id : ids.tailSet(prefix)) {
+            if (!id.startsWith(prefix) || result.size() >= limit) {
+                break;
+            }
+            SessionRecord record = sessionRecords.get(id);
+            Owner owner = sessions.get(id);
+            result.add(new SessionSummary(id, owner == null ? null : owner.nodeId(), subscriptionList(id),
+                    record == null ? 0 : record.expiryMillis(), record == null ? 0 : record.expireAtMillis()));
+        }
+        return done(result);
+    }
+
+    /** One peer, this process, always the leader. */
+    @Override
+    public CompletableFuture<List<MetaPeerStatus>> peerStatus() {
+        return done(List.of(new MetaPeerStatus("in-memory", "local", "LEADER", "in-memory", null)));
     }
 
     @Override

@@ -60,6 +60,9 @@ public interface MetaClient extends AutoCloseable {
     /** View: the ids of nodes holding a filter (exact or wildcard) that matches {@code topicName}. */
     Set<String> nodesMatching(String topicName);
 
+    /** View: every filter in use anywhere in the cluster (by a node or a persistent session); for operators. */
+    Set<String> filtersInUse();
+
     // ---- view freshness ----
 
     /**
@@ -129,6 +132,12 @@ public interface MetaClient extends AutoCloseable {
     // ---- persistent sessions ----
 
     /**
+     * At most {@code limit} persistent sessions whose client id starts with {@code prefix} (empty:
+     * all), sorted by client id; for operators.
+     */
+    CompletableFuture<List<SessionSummary>> sessions(String prefix, int limit);
+
+    /**
      * Adds or updates a subscription of the persistent session {@code clientId}. Its filter counts
      * as in use until it is removed or the session is dropped, whether the client is connected or
      * not, and whichever node it connects to.
@@ -187,6 +196,14 @@ public interface MetaClient extends AutoCloseable {
      * own id, before its first heartbeat, to publish the wills its previous run left behind.
      */
     CompletableFuture<List<WillMessage>> takeWills(String deadNodeId);
+
+    // ---- operators ----
+
+    /**
+     * Each meta peer's role and the leader it knows of. May take about the call timeout per peer
+     * that does not answer; completes on a thread of its own, never the caller's.
+     */
+    CompletableFuture<List<MetaPeerStatus>> peerStatus();
 
     @Override
     void close();

@@ -309,6 +309,40 @@ public abstract class MetaClientContractTest {
     }
 
     @Test
+    void persistentSessionsAreListedByPrefixWithOwnerAndSubscriptions() throws Exception {
+        MetaClient meta = client();
+        await(meta.heartbeat(A));
+        SessionClaim owned = await(meta.claimSession("ls-b", A.id(), false, 60_000));
+        await(meta.addSubscription("ls-b", new Subscription("ls/+", 1)));
+        SessionClaim offline = await(meta.claimSession("ls-a", A.id(), false, 0));
+        assertThat(await(meta.releaseSession("ls-a", A.id(), offline.epoch()))).isTrue();
+        await(meta.claimSession("ls-clean", A.id()));
+        await(meta.claimSession("other", A.id(), false, 0));
+
+        List<SessionSummary> listed = await(meta.sessions("ls-", 10));
+        assertThat(listed).extracting(SessionSummary::clientId).containsExactly("ls-a", "ls-b");
+        assertThat(listed.get(0).ownerNodeId()).isNull();
+        assertThat(listed.get(0).expiryMillis()).isZero();
+        assertThat(listed.get(1).ownerNodeId()).isEqualTo(A.id());
+        assertThat(listed.get(1).subscriptions()).containsExactly(new Subscription("ls/+", 1));
+        assertThat(listed.get(1).expiryMillis()).isEqualTo(60_000);
+        assertThat(await(meta.sessions("ls-", 1))).extracting(SessionSummary::clientId).containsExactly("ls-a");
+        assertThat(await(meta.sessions("", 10))).extracting(SessionSummary::clientId).contains("other");
+        assertThat(meta.filtersInUse()).contains("ls/+");
+
+        await(meta.dropSession("ls-b"));
+        assertThat(await(meta.sessions("ls-", 10))).extracting(SessionSummary::clientId).containsExactly("ls-a");
+        assertThat(owned.epoch()).isPositive();
+    }
+
+    @Test
+    void theMetaPeersNameALeader() throws Exception {
+        List<MetaPeerStatus> peers = await(client().peerStatus());
+        assertThat(peers).isNotEmpty();
+        assertThat(peers).filteredOn(p -> "LEADER".equals(p.role())).hasSize(1);
+    }
+
+    @Test
     void aNodeThatLeavesReleasesTheSessionsItOwnsAndOnlyThose() throws Exception {
         MetaClient meta = client();
         await(meta.heartbeat(A));

@@ -84,6 +84,10 @@ public final class GatewayConfig {
     private static final Key<Boolean> PUBLISH_DOLLAR = key("publish.allowDollarTopics", "false", GatewayConfig::bool);
     private static final Key<Duration> META_TIMEOUT = key("meta.timeout", "5s",
             s -> positiveDuration(s, Duration.ofMinutes(1)));
+    private static final Key<Boolean> ADMIN_ENABLED = key("admin.enabled", "true", GatewayConfig::bool);
+    private static final Key<String> ADMIN_HOST = key("admin.host", "127.0.0.1", GatewayConfig::nonEmpty);
+    private static final Key<Integer> ADMIN_PORT = key("admin.port", "8088", GatewayConfig::port);
+    private static final Key<String> ADMIN_TOKEN_FILE = key("admin.tokenFile", "", s -> s);
 
     private final Map<String, String> raw;
     /** node.id, or one made up once when it is not set. */
@@ -107,6 +111,10 @@ public final class GatewayConfig {
         if (!gatewayEnabled() && !embedded()) {
             throw new ConfigException("gateway.enabled: false needs rocketmq.embedded=true (a process that runs only "
                     + "the embedded RocketMQ); with neither there is nothing to run");
+        }
+        if (gatewayEnabled() && adminEnabled() && !isLoopback(adminHost()) && adminTokenFile().isEmpty()) {
+            throw new ConfigException("admin.tokenFile: must name a file holding the admin API token when admin.host ("
+                    + adminHost() + ") is not a loopback address");
         }
         if (!embedded() && namesrv().isEmpty()) {
             throw new ConfigException("rocketmq.namesrv: must name the RocketMQ name server(s), "
@@ -348,6 +356,29 @@ public final class GatewayConfig {
     /** Whether devices may publish to topics starting with '$' (kept for server use, MQTT-4.7.2-1). */
     public boolean allowDollarTopics() {
         return get(PUBLISH_DOLLAR);
+    }
+
+    /** Whether each gateway serves the admin HTTP API (and /health, /ready). */
+    public boolean adminEnabled() {
+        return get(ADMIN_ENABLED);
+    }
+
+    public String adminHost() {
+        return get(ADMIN_HOST);
+    }
+
+    public int adminPort() {
+        return get(ADMIN_PORT);
+    }
+
+    /** The file holding the admin API's bearer token; empty = no token (allowed on loopback only). */
+    public String adminTokenFile() {
+        return get(ADMIN_TOKEN_FILE);
+    }
+
+    /** A loopback host by its spelling alone (no name lookup here). */
+    static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
     }
 
     /** Every key with its effective value, for the start-up log. */

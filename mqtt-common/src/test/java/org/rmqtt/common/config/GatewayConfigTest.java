@@ -201,6 +201,28 @@ class GatewayConfigTest {
     }
 
     @Test
+    void theAdminApiBindsToLoopbackByDefaultAndElsewhereOnlyWithATokenFile() {
+        GatewayConfig config = GatewayConfig.of(MINIMAL);
+        assertThat(config.adminEnabled()).isTrue();
+        assertThat(config.adminHost()).isEqualTo("127.0.0.1");
+        assertThat(config.adminPort()).isEqualTo(8088);
+        assertThat(config.adminTokenFile()).isEmpty();
+        assertThatThrownBy(() -> with("admin.host", "0.0.0.0"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("admin.tokenFile:");
+        assertThat(with("admin.host", "localhost").adminHost()).isEqualTo("localhost");
+        Map<String, String> values = new HashMap<>(MINIMAL);
+        values.put("admin.host", "0.0.0.0");
+        values.put("admin.tokenFile", "conf/admin.token");
+        assertThat(GatewayConfig.of(values).adminTokenFile()).isEqualTo("conf/admin.token");
+        values.put("admin.enabled", "false");
+        values.put("admin.tokenFile", "");
+        assertThat(GatewayConfig.of(values).adminEnabled()).isFalse();
+        assertThatThrownBy(() -> with("admin.port", "70000")).hasMessageStartingWith("admin.port:");
+        assertThatThrownBy(() -> with("admin.enabled", "yes")).hasMessageStartingWith("admin.enabled:");
+    }
+
+    @Test
     void theNameServerIsRequiredUnlessEmbedded() {
         assertThatThrownBy(() -> GatewayConfig.of(Map.of("meta.embedded", "true")))
                 .isInstanceOf(ConfigException.class)

@@ -149,6 +149,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             replaceIdleHandler(ctx, keepAlive);
+            session.connected(System.currentTimeMillis(), keepAlive);
             if (will != null) {
                 wills.accepted(session, will, willStored.join()); // completed: combined above
             }

@@ -353,6 +353,34 @@ public final class PublishService {
         return done;
     }
 
+    /**
+     * A message an operator injects (admin API): stored and dispatched like a device's publish,
+     * retained first when asked, retried like a will. Completes exceptionally with
+     * IllegalArgumentException for a message a device could not publish either.
+     */
+    public CompletableFuture<Void> inject(String topic, byte[] payload, int qos, boolean retain, String origin) {
+        try {
+            Topics.validateTopicName(topic);
+        } catch (InvalidTopicException e) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("invalid topic: " + e.getMessage()));
+        }
+        if (qos < 0 || qos > 2) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("qos must be 0, 1 or 2"));
+        }
+        if (!allowDollarTopics && topic.startsWith("$")) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "topics starting with '$' are the server's (publish.allowDollarTopics=false)"));
+        }
+        if (retain && payload.length > retainedMaxPayload) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("retained payload of " + payload.length
+                    + " bytes exceeds retained.maxPayload=" + retainedMaxPayload));
+        }
+        PublishRequest request = new PublishRequest(topic, qos, retain, payload, origin, meta.matchingWildcardFilters(topic));
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        publishWill(request, retain, 0, done);
+        return done;
+    }
+
     private void publishWill(PublishRequest request, boolean retainFirst, int attempt, CompletableFuture<Void> done) {
         CompletableFuture<Boolean> retained = retainFirst ? retainedWrite(request) : CompletableFuture.completedFuture(true);
         retained.thenCompose(ok -> {

@@ -65,6 +65,12 @@ public final class MqttServer implements AutoCloseable {
         return address;
     }
 
+    /** Whether the listener is bound and open (readiness). */
+    public boolean listening() {
+        Channel l = listener;
+        return l != null && l.isActive();
+    }
+
     public int connectionCount() {
         return channels.size();
     }

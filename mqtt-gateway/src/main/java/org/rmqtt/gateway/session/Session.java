@@ -81,6 +81,9 @@ public final class Session {
     private boolean saving;
     /** The cluster-wide claim on the clientId, -1 until meta granted it. */
     private volatile long epoch = -1;
+    /** Set at CONNACK; for operators (admin API). */
+    private volatile long connectedAtMillis;
+    private volatile int keepAliveSeconds;
 
     private record Pending(Subscription subscription, Subscription.Cursor cursor, StoredMessage message) {}
 
@@ -722,6 +725,28 @@ public final class Session {
         pending.clear();
         inflight.clear();
         stalled.clear();
+    }
+
+    /** The connection was accepted (CONNACK sent) at {@code atMillis}, with this keep-alive. */
+    public void connected(long atMillis, int keepAliveSeconds) {
+        this.connectedAtMillis = atMillis;
+        this.keepAliveSeconds = keepAliveSeconds;
+    }
+
+    /** When the connection was accepted (epoch millis), 0 before CONNACK. */
+    public long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    public int keepAliveSeconds() {
+        return keepAliveSeconds;
+    }
+
+    /** Filter → granted QoS, sorted; on the session's loop. */
+    public java.util.SortedMap<String, Integer> subscriptionQos() {
+        java.util.SortedMap<String, Integer> result = new java.util.TreeMap<>();
+        subscriptions.forEach((filter, sub) -> result.put(filter, sub.qos()));
+        return result;
     }
 
     /** For tests and metrics. */

@@ -407,4 +407,24 @@ public final class SessionRegistry {
     public long subscriptionTotal() {
         return local.values().stream().mapToLong(Session::subscriptionCount).sum();
     }
+
+    /** The sessions connected here whose claim meta granted, as a snapshot; for operators. */
+    public java.util.List<Session> connected() {
+        return local.values().stream().filter(s -> s.epoch() >= 0).toList();
+    }
+
+    /**
+     * An operator ends {@code clientId}'s connection here, as a network failure would (its will
+     * is published). Completes with whether it was connected here, once its channel is closed.
+     */
+    public CompletableFuture<Boolean> kick(String clientId) {
+        Session session = local.get(clientId);
+        if (session == null || session.epoch() < 0) {
+            return CompletableFuture.completedFuture(false);
+        }
+        LOG.info("Closing the connection of {} from {} at an operator's request", clientId, session.channel().remoteAddress());
+        CompletableFuture<Boolean> closed = new CompletableFuture<>();
+        session.channel().close().addListener(f -> closed.complete(true));
+        return closed;
+    }
 }

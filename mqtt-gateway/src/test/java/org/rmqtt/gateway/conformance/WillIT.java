@@ -323,6 +323,7 @@ class WillIT {
                 "--mqtt.port=" + port,
                 "--notify.host=127.0.0.1",
                 "--notify.port=0",
+                "--admin.port=0",
                 "--meta.embedded=false",
                 "--meta.peers=" + meta.peersSetting(),
                 "--rocketmq.embedded=false",

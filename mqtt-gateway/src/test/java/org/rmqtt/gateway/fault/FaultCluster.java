@@ -68,6 +68,7 @@ final class FaultCluster implements AutoCloseable {
                         "--mqtt.port=" + mqttPort,
                         "--notify.host=127.0.0.1",
                         "--notify.port=" + freePort(),
+                        "--admin.port=0",
                         "--rocketmq.namesrv=127.0.0.1:" + namesrvPort,
                         "--meta.peers=" + peers,
                         "--data.dir=" + dataRoot.resolve("gw" + i)),

@@ -89,6 +89,12 @@ public final class EmbeddedGateway implements AutoCloseable {
             public java.util.concurrent.CompletableFuture<Void> onViewSync(long index) {
                 return meta.awaitViewIndex(index);
             }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<byte[]> onAdminRequest(byte[] request) {
+                return java.util.concurrent.CompletableFuture.failedFuture(
+                        new UnsupportedOperationException("no admin API in the embedded gateway"));
+            }
         }, counters);
         registry = new SessionRegistry(NODE_ID, meta, notifyClient, sessionExpiry, counters);
         self[0] = registry;

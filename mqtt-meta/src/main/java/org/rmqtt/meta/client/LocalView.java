@@ -58,6 +58,10 @@ final class LocalView {
         return result;
     }
 
+    Set<String> filters() {
+        return holders.filters();
+    }
+
     Set<String> nodesMatching(String topicName) {
         Set<String> result = new HashSet<>();
         holders.match(topicName, (filter, holder) -> {

@@ -5,15 +5,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.io.IOException;
+import java.util.ArrayList;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.util.TimeDuration;
+import org.rmqtt.meta.MetaPeerStatus;
 
 /** The Raft group of the meta peers, and the Raft settings clients and servers must agree on. */
 public final class MetaGroup {
@@ -57,5 +64,30 @@ public final class MetaGroup {
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
                         TimeDuration.valueOf(RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS)))
                 .build();
+    }
+
+    /**
+     * Asks every peer for its role and whom it follows; blocks up to about {@code timeout} per
+     * peer (callers off an event loop only). A peer that does not answer is listed with the error.
+     */
+    public static List<MetaPeerStatus> status(List<MetaPeer> peers, Duration timeout) {
+        List<MetaPeerStatus> result = new ArrayList<>();
+        try (RaftClient client = newClient(peers, timeout)) {
+            for (MetaPeer peer : peers) {
+                try {
+                    GroupInfoReply reply = client.getGroupManagementApi(RaftPeerId.valueOf(peer.id())).info(ID);
+                    RoleInfoProto role = reply.getRoleInfoProto();
+                    String leader = role.getRole() == RaftPeerRole.LEADER ? peer.id()
+                            : role.hasFollowerInfo() && !role.getFollowerInfo().getLeaderInfo().getId().getId().isEmpty()
+                            ? role.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8() : "unknown";
+                    result.add(new MetaPeerStatus(peer.id(), peer.address(), role.getRole().name(), leader, null));
+                } catch (IOException | RuntimeException e) {
+                    result.add(new MetaPeerStatus(peer.id(), peer.address(), null, null, String.valueOf(e.getMessage())));
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return result;
     }
 }

@@ -51,6 +51,8 @@ import org.rmqtt.meta.codec.CodecException;
 import org.rmqtt.meta.codec.Command;
 import org.rmqtt.meta.codec.MetaCodec;
 import org.rmqtt.meta.codec.Query;
+import org.rmqtt.meta.MetaPeerStatus;
+import org.rmqtt.meta.SessionSummary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -580,6 +582,11 @@ public final class RatisMetaClient implements MetaClient {
         return follower.view().nodesMatching(topicName);
     }
 
+    @Override
+    public Set<String> filtersInUse() {
+        return follower.view().filters();
+    }
+
     // ---- view freshness ----
 
     @Override
@@ -650,6 +657,27 @@ public final class RatisMetaClient implements MetaClient {
     @Override
     public CompletableFuture<List<Subscription>> subscriptions(String clientId) {
         return read(new Query.Subscriptions(MetaValidation.id("client id", clientId)), MetaCodec::decodeSubscriptions);
+    }
+
+    @Override
+    public CompletableFuture<List<SessionSummary>> sessions(String prefix, int limit) {
+        return read(new Query.Sessions(Objects.requireNonNull(prefix, "prefix"), limit), MetaCodec::decodeSessionSummaries);
+    }
+
+    @Override
+    public CompletableFuture<List<MetaPeerStatus>> peerStatus() {
+        // Ratis' group info call blocks: a short-lived thread of its own, never a caller's loop.
+        CompletableFuture<List<MetaPeerStatus>> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                result.complete(MetaGroup.status(config.peers(), config.callTimeout()));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, "meta-peer-status");
+        t.setDaemon(true);
+        t.start();
+        return result;
     }
 
     @Override

@@ -7,6 +7,7 @@ import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.RetainedMessage;
 import java.util.Optional;
 import org.rmqtt.meta.SessionClaim;
+import org.rmqtt.meta.SessionSummary;
 import org.rmqtt.meta.StoredSession;
 import org.rmqtt.meta.Subscription;
 import org.rmqtt.meta.WillMessage;
@@ -188,6 +189,8 @@ public final class MetaCodec {
             out.u8(4).str(q.filter());
         } else if (query instanceof Query.Session q) {
             out.u8(5).str(q.clientId());
+        } else if (query instanceof Query.Sessions q) {
+            out.u8(6).str(q.prefix()).i32(q.limit());
         } else {
             throw new IllegalArgumentException("no opcode for " + query);
         }
@@ -206,6 +209,7 @@ public final class MetaCodec {
                 case 3 -> new Query.Subscriptions(in.str());
                 case 4 -> new Query.Retained(in.str());
                 case 5 -> new Query.Session(in.str());
+                case 6 -> new Query.Sessions(in.str(), in.i32());
                 default -> throw new CodecException("unknown meta query opcode " + opcode);
             };
         });
@@ -295,6 +299,22 @@ public final class MetaCodec {
 
     public static List<WillMessage> decodeWills(byte[] data) {
         return decode("reply", data, in -> readList(in, 1, MetaCodec::readWill));
+    }
+
+    /** count:i32 (clientId:str owner:optStr subscriptions expiry:i64 expireAt:i64)* */
+    public static byte[] encodeSessionSummaries(List<SessionSummary> sessions) {
+        BinaryWriter out = new BinaryWriter().u8(VERSION).i32(sessions.size());
+        for (SessionSummary s : sessions) {
+            out.str(s.clientId()).optStr(s.ownerNodeId());
+            writeSubscriptionList(out, s.subscriptions());
+            out.i64(s.expiryMillis()).i64(s.expireAtMillis());
+        }
+        return out.toByteArray();
+    }
+
+    public static List<SessionSummary> decodeSessionSummaries(byte[] data) {
+        return decode("reply", data, in -> readList(in, 22,
+                r -> new SessionSummary(r.str(), r.optStr(), readSubscriptionList(r), r.i64(), r.i64())));
     }
 
     public static byte[] encodeSubscriptions(List<Subscription> subscriptions) {

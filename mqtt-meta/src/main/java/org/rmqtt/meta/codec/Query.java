@@ -17,4 +17,7 @@ public sealed interface Query {
 
     /** Answered with a list of retained messages. */
     record Retained(String filter) implements Query {}
+
+    /** Answered with at most {@code limit} session summaries of client ids starting with {@code prefix}, sorted. */
+    record Sessions(String prefix, int limit) implements Query {}
 }

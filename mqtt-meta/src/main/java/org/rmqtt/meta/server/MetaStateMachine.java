@@ -236,6 +236,9 @@ final class MetaStateMachine extends BaseStateMachine {
                 reply = MetaCodec.encodeSubscriptions(store.subscriptions(q.clientId()));
             } else if (query instanceof Query.Session q) {
                 reply = MetaCodec.encodeSession(store.session(q.clientId()));
+            } else if (query instanceof Query.Sessions q) {
+                reply = MetaCodec.encodeSessionSummaries(store.sessions(q.prefix(), Math.min(Math.max(q.limit(), 1),
+                        MAX_DUMP_PAGE)));
             } else {
                 reply = MetaCodec.encodeRetained(store.retained(((Query.Retained) query).filter()));
             }

@@ -1,15 +1,10 @@
 package org.rmqtt.meta.server;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
-import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
-import org.apache.ratis.protocol.GroupInfoReply;
-import org.apache.ratis.protocol.RaftPeerId;
+import org.rmqtt.meta.MetaPeerStatus;
 import org.rmqtt.meta.client.MetaGroup;
 import org.rmqtt.meta.client.MetaPeer;
 import picocli.CommandLine;
@@ -41,22 +36,11 @@ public final class MetaStatusMain implements Callable<Integer> {
 
     /** Asks every peer of {@code peers} for its role and whom it follows. */
     public static List<PeerStatus> status(List<MetaPeer> peers, Duration timeout) {
+        List<MetaPeerStatus> answers = MetaGroup.status(peers, timeout);
         List<PeerStatus> result = new ArrayList<>();
-        try (RaftClient client = MetaGroup.newClient(peers, timeout)) {
-            for (MetaPeer peer : peers) {
-                try {
-                    GroupInfoReply reply = client.getGroupManagementApi(RaftPeerId.valueOf(peer.id())).info(MetaGroup.ID);
-                    RoleInfoProto role = reply.getRoleInfoProto();
-                    String leader = role.getRole() == RaftPeerRole.LEADER ? peer.id()
-                            : role.hasFollowerInfo() && !role.getFollowerInfo().getLeaderInfo().getId().getId().isEmpty()
-                            ? role.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8() : "unknown";
-                    result.add(new PeerStatus(peer, role.getRole().name(), leader, null));
-                } catch (IOException | RuntimeException e) {
-                    result.add(new PeerStatus(peer, null, null, e.getMessage()));
-                }
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        for (int i = 0; i < peers.size(); i++) {
+            MetaPeerStatus s = answers.get(i);
+            result.add(new PeerStatus(peers.get(i), s.role(), s.leader(), s.error()));
         }
         return result;
     }

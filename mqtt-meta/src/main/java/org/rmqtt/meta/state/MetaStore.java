@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.meta.RetainedMessage;
+import org.rmqtt.meta.SessionSummary;
 import org.rmqtt.meta.StoredSession;
 import org.rmqtt.meta.Subscription;
 import org.rmqtt.meta.codec.BinaryReader;
@@ -262,6 +263,26 @@ public final class MetaStore implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(new StoredSession(subscriptions, value == null ? new byte[0] : Records.session(value).state()));
+    }
+
+    /**
+     * At most {@code limit} persistent sessions whose client id starts with {@code prefix}, sorted
+     * by client id, with their owner and subscriptions (admin API).
+     */
+    public List<SessionSummary> sessions(String prefix, int limit) throws IOException {
+        List<SessionSummary> result = new ArrayList<>();
+        byte[] start = Keys.key(Keys.SESSION, prefix);
+        try (Bounded bounded = Bounded.prefix(db, start)) {
+            RocksIterator it = bounded.iterator;
+            for (it.seek(start); it.isValid() && Keys.startsWith(it.key(), start) && result.size() < limit; it.next()) {
+                String clientId = Keys.first(it.key());
+                Records.SessionRecord record = Records.session(it.value());
+                byte[] owner = get(Keys.key(Keys.OWNER, clientId));
+                result.add(new SessionSummary(clientId, owner == null ? null : Records.owner(owner).nodeId(),
+                        subscriptions(clientId), record.expiryMillis(), record.expireAtMillis()));
+            }
+        }
+        return result;
     }
 
     /** The retained messages whose topic matches {@code filter}, sorted by topic. */

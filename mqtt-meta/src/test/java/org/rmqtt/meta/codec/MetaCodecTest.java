@@ -43,6 +43,14 @@ class MetaCodecTest {
             new Command.Batch(List.of()));
 
     @Test
+    void sessionSummariesRoundTrip() {
+        List<org.rmqtt.meta.SessionSummary> sessions = List.of(
+                new org.rmqtt.meta.SessionSummary("a", null, List.of(), 0, 0),
+                new org.rmqtt.meta.SessionSummary("b", "gw1", List.of(new org.rmqtt.meta.Subscription("x/#", 2)), 60_000, 123));
+        assertThat(MetaCodec.decodeSessionSummaries(MetaCodec.encodeSessionSummaries(sessions))).isEqualTo(sessions);
+    }
+
+    @Test
     void everyCommandSurvivesARequestAndALogEntryRoundTrip() {
         for (Command command : ALL_COMMANDS) {
             assertThat(MetaCodec.decodeRequest(MetaCodec.encodeRequest(command))).isEqualTo(command);
@@ -54,7 +62,8 @@ class MetaCodecTest {
 
     @Test
     void queriesAndRepliesRoundTrip() {
-        for (Query query : List.of(new Query.ViewChanges(-1), new Query.Subscriptions("c"), new Query.Retained("#"))) {
+        for (Query query : List.of(new Query.ViewChanges(-1), new Query.Subscriptions("c"), new Query.Retained("#"),
+                new Query.Sessions("dev-", 100))) {
             assertThat(MetaCodec.decodeQuery(MetaCodec.encodeQuery(query))).isEqualTo(query);
         }
         Query.ViewDump dump = (Query.ViewDump) MetaCodec.decodeQuery(

@@ -200,6 +200,16 @@ public final class NotifyClient implements AutoCloseable {
         return invoke(address, request).thenApply(body -> null);
     }
 
+    /** Sends an admin API request to the node at {@code address}; completes with its reply. */
+    public CompletableFuture<byte[]> admin(String address, byte[] body) {
+        if (address.equals(localAddress)) {
+            return localHandler.onAdminRequest(body);
+        }
+        RemotingCommand request = request(NotifyProtocol.ADMIN);
+        request.setBody(body);
+        return invoke(address, request).thenApply(reply -> reply == null ? new byte[0] : reply);
+    }
+
     private RemotingCommand request(int code) {
         RemotingCommand request = RemotingCommand.createRequestCommand(code, null);
         request.addExtField(FROM, localNodeId);

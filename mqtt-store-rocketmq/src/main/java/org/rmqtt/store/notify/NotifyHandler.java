@@ -17,4 +17,10 @@ public interface NotifyHandler {
 
     /** Completes once this node's meta view reflects log index {@code index} (or it gave up waiting). */
     CompletableFuture<Void> onViewSync(long index);
+
+    /**
+     * An operator's request forwarded by another gateway's admin API (about clients connected
+     * here); completes with the reply. Body and reply are opaque to the notify layer.
+     */
+    CompletableFuture<byte[]> onAdminRequest(byte[] request);
 }

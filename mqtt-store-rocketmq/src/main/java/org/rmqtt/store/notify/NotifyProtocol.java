@@ -10,6 +10,8 @@ final class NotifyProtocol {
     static final int SESSION_TAKEOVER = 3101;
     /** Body: a meta log index (decimal), UTF-8; answered once the receiver's view reflects it. */
     static final int VIEW_SYNC = 3102;
+    /** Body: an admin API request of the gateway's own (JSON); answered with its JSON reply. */
+    static final int ADMIN = 3103;
 
     private NotifyProtocol() {
     }

@@ -77,6 +77,13 @@ public final class NotifyServer implements AutoCloseable {
                                     .thenApply(v -> null));
                             return null;
                         }
+                        case NotifyProtocol.ADMIN -> {
+                            if (request.getBody() == null) {
+                                throw new IllegalArgumentException("empty admin request");
+                            }
+                            answerLater(ctx, request, handler.onAdminRequest(request.getBody()));
+                            return null;
+                        }
                         default -> {
                             return refuse(ctx, request, from, "unknown request code " + request.getCode());
                         }
@@ -95,6 +102,7 @@ public final class NotifyServer implements AutoCloseable {
         server.registerProcessor(NotifyProtocol.TOPIC_EVENTS, processor, executor);
         server.registerProcessor(NotifyProtocol.SESSION_TAKEOVER, processor, executor);
         server.registerProcessor(NotifyProtocol.VIEW_SYNC, processor, executor);
+        server.registerProcessor(NotifyProtocol.ADMIN, processor, executor);
     }
 
     private RemotingCommand refuse(ChannelHandlerContext ctx, RemotingCommand request, String from, String why) {
@@ -102,7 +110,8 @@ public final class NotifyServer implements AutoCloseable {
         warnings.warn("refused " + from, "Refused notify request {} from node {} at {}: {}", request.getCode(), from,
                 ctx.channel().remoteAddress(), why);
         int code = request.getCode() == NotifyProtocol.TOPIC_EVENTS || request.getCode() == NotifyProtocol.SESSION_TAKEOVER
-                || request.getCode() == NotifyProtocol.VIEW_SYNC ? ResponseCode.NO_PERMISSION
+                || request.getCode() == NotifyProtocol.VIEW_SYNC || request.getCode() == NotifyProtocol.ADMIN
+                ? ResponseCode.NO_PERMISSION
                 : ResponseCode.REQUEST_CODE_NOT_SUPPORTED;
         return RemotingCommand.createResponseCommand(code, why);
     }

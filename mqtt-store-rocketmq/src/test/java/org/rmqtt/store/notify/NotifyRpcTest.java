@@ -49,6 +49,11 @@ class NotifyRpcTest {
             public CompletableFuture<Void> onViewSync(long index) {
                 return CompletableFuture.completedFuture(null);
             }
+
+            @Override
+            public CompletableFuture<byte[]> onAdminRequest(byte[] request) {
+                return CompletableFuture.completedFuture(("re: " + new String(request)).getBytes());
+            }
         }, members::contains, serverCounters);
         server.start();
         address = "127.0.0.1:" + server.port();
@@ -101,6 +106,13 @@ class NotifyRpcTest {
         }
         assertThat(received).isEmpty();
         assertThat(serverCounters.get(Counters.Name.NOTIFY_REJECTED)).isEqualTo(3);
+    }
+
+    @Test
+    void anAdminRequestFromAMemberIsAnsweredAndOneFromAStrangerRefused() throws Exception {
+        assertThat(client.admin(address, "list".getBytes())).failsWithin(Duration.ofSeconds(10));
+        members.add("gw-b");
+        assertThat(new String(client.admin(address, "list".getBytes()).get(10, TimeUnit.SECONDS))).isEqualTo("re: list");
     }
 
     @Test
