@@ -31,7 +31,11 @@ public final class Counters {
         /** Meta calls that failed for want of a leader within the call timeout. */
         META_TIMEOUTS,
         /** Takeover requests ignored because this node's connection has the same or a newer epoch. */
-        STALE_TAKEOVERS
+        STALE_TAKEOVERS,
+        /** Times a connection was not read for a while because it published faster than limits.publishRatePerClient. */
+        PUBLISH_THROTTLED,
+        /** SUBSCRIBE filters refused (SUBACK 0x80) for being over limits.maxTopicLength or limits.maxTopicLevels. */
+        FILTERS_OVER_TOPIC_LIMIT
     }
 
     private final Map<Name, LongAdder> values = new EnumMap<>(Name.class);

@@ -14,6 +14,13 @@ import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.ExceptionHandler;
 import org.rmqtt.gateway.connection.MalformedPacketHandler;
 import org.rmqtt.gateway.connection.ViolationCounters;
+import org.rmqtt.gateway.limits.ConnectDeadlineHandler;
+import org.rmqtt.gateway.limits.ConnectRateHandler;
+import org.rmqtt.gateway.limits.ConnectionLimitHandler;
+import org.rmqtt.gateway.limits.Limits;
+import org.rmqtt.gateway.limits.PublishRateHandler;
+import org.rmqtt.gateway.limits.SlowReaderHandler;
+import org.rmqtt.gateway.limits.TopicLimitHandler;
 import org.rmqtt.gateway.publish.PublishHandler;
 import org.rmqtt.gateway.session.DeliveryHandler;
 import org.rmqtt.gateway.subscribe.SubscribeHandler;
@@ -26,9 +33,21 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
     private final PublishHandler publish;
     private final SubscribeHandler subscribe;
     private final ViolationCounters violations;
+    private final Limits limits;
+    private final ConnectRateHandler connectRate;
+    private final TopicLimitHandler topicLimit;
 
     public MqttChannelInitializer(int connectTimeoutSeconds, int maxMessageSize, ConnectHandler connect, PublishHandler publish,
                                   SubscribeHandler subscribe, ViolationCounters violations) {
+        this(connectTimeoutSeconds, maxMessageSize, connect, publish, subscribe, violations, Limits.none());
+    }
+
+    /** With the limits.* that shed abuse; {@code limits} is shared by all channels of the gateway. */
+    public MqttChannelInitializer(int connectTimeoutSeconds, int maxMessageSize, ConnectHandler connect, PublishHandler publish,
+                                  SubscribeHandler subscribe, ViolationCounters violations, Limits limits) {
+        this.limits = limits;
+        this.connectRate = new ConnectRateHandler(limits);
+        this.topicLimit = new TopicLimitHandler(limits);
         this.connectTimeoutSeconds = connectTimeoutSeconds;
         this.maxMessageSize = maxMessageSize;
         this.connect = connect;
@@ -41,12 +60,18 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
     protected void initChannel(SocketChannel ch) {
         ConnectionContext.attach(ch, violations);
         ChannelPipeline p = ch.pipeline();
+        p.addLast(HandlerNames.CONNECT_RATE, connectRate);
+        p.addLast(HandlerNames.CONNECTION_LIMIT, new ConnectionLimitHandler(limits));
+        p.addLast(HandlerNames.CONNECT_DEADLINE, new ConnectDeadlineHandler(connectTimeoutSeconds));
+        p.addLast(HandlerNames.SLOW_READER, new SlowReaderHandler(limits));
         p.addLast(HandlerNames.IDLE, new IdleStateHandler(connectTimeoutSeconds, 0, 0, TimeUnit.SECONDS));
         p.addLast(HandlerNames.IDLE_CLOSE, IdleCloseHandler.INSTANCE);
         p.addLast(HandlerNames.DECODER, new MqttDecoder(maxMessageSize));
         p.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
         p.addLast(HandlerNames.MALFORMED, MalformedPacketHandler.INSTANCE);
+        p.addLast(HandlerNames.TOPIC_LIMIT, topicLimit);
         p.addLast(HandlerNames.CONNECT, connect);
+        p.addLast(HandlerNames.PUBLISH_RATE, new PublishRateHandler(limits));
         p.addLast(HandlerNames.PUBLISH, publish);
         p.addLast(HandlerNames.SUBSCRIBE, subscribe);
         p.addLast(HandlerNames.DELIVERY, DeliveryHandler.INSTANCE);
