@@ -115,7 +115,7 @@ class LimitsIT {
 
     @Test
     void aPublisherOverItsRateIsSlowedDownAndLosesNothing() throws Exception {
-        int count = 300;
+        int count = 200;
         String topic = "rate/" + UUID.randomUUID();
         long throttledBefore = flowing.counters().get(Counters.Name.PUBLISH_THROTTLED);
         try (MqttTestClient subscriber = new MqttTestClient(flowing.mqttPort());
@@ -143,7 +143,7 @@ class LimitsIT {
 
     @Test
     void aSubscriberThatDoesNotReadIsClosedWhileAnotherKeepsReceiving() throws Exception {
-        int count = 400;
+        int count = 150;
         String topic = "slow/" + UUID.randomUUID();
         String payload = "p".repeat(16 * 1024);
         long before = flowing.violations().count(Violation.SLOW_READER);
