@@ -26,6 +26,7 @@ import org.rmqtt.gateway.connect.ConnectHandler;
 import org.rmqtt.gateway.connection.ViolationCounters;
 import org.rmqtt.gateway.metrics.GatewayMetrics;
 import org.rmqtt.gateway.notify.TopicEventDispatcher;
+import org.rmqtt.gateway.limits.Limits;
 import org.rmqtt.gateway.publish.PublishHandler;
 import org.rmqtt.gateway.publish.PublishService;
 import org.rmqtt.gateway.server.MqttChannelInitializer;
@@ -184,12 +185,14 @@ public final class Gateway implements AutoCloseable {
         });
         started.push(() -> registry.awaitWrites(config.metaTimeout()));
         started.push(() -> wills.awaitPending(config.metaTimeout()));
+        Limits limits = new Limits(config, counters);
         MqttServer server = new MqttServer();
         started.push(server);
         mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
                 config.connectTimeoutSeconds(), config.maxMessageSize(),
                 new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing),
-                new SubscribeHandler(config.subscribeDeny(), config.maxSubscriptionsPerSession()), violations, metrics));
+                new SubscribeHandler(config.subscribeDeny(), config.maxSubscriptionsPerSession(), limits.topics(), counters),
+                violations, limits, metrics));
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
         meta.heartbeat(self).join();

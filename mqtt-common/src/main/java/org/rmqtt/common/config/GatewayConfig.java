@@ -88,6 +88,22 @@ public final class GatewayConfig {
     private static final Key<String> ADMIN_HOST = key("admin.host", "127.0.0.1", GatewayConfig::nonEmpty);
     private static final Key<Integer> ADMIN_PORT = key("admin.port", "8088", GatewayConfig::port);
     private static final Key<String> ADMIN_TOKEN_FILE = key("admin.tokenFile", "", s -> s);
+    /** Limits that shed abuse; 0 turns a count or rate limit off (docs/operations.md, "Limits"). */
+    private static final Key<Integer> MAX_CONNECTIONS = key("limits.maxConnections", "0", atLeastZero(100_000_000));
+    private static final Key<Integer> MAX_CONNECTIONS_PER_IP = key("limits.maxConnectionsPerIp", "0", atLeastZero(100_000_000));
+    private static final Key<Integer> CONNECT_RATE_PER_IP = key("limits.connectRatePerIp", "0", atLeastZero(1_000_000));
+    private static final Key<Integer> CONNECT_BURST_PER_IP = key("limits.connectBurstPerIp", "10", positive(1_000_000));
+    private static final Key<Integer> MAX_TOPIC_LENGTH = key("limits.maxTopicLength", "65535", positive(Topics.MAX_UTF8_LENGTH));
+    private static final Key<Integer> MAX_TOPIC_LEVELS = key("limits.maxTopicLevels", "128", positive(Topics.MAX_UTF8_LENGTH));
+    private static final Key<Integer> PUBLISH_RATE = key("limits.publishRatePerClient", "0", atLeastZero(10_000_000));
+    private static final Key<Integer> PUBLISH_BURST = key("limits.publishBurstPerClient", "100", positive(10_000_000));
+    private static final Key<Duration> SLOW_READER_TIMEOUT = key("limits.slowReaderTimeout", "30s", s -> {
+        Duration d = duration(s);
+        if (d.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("must be 0 (off) or at most 60m");
+        }
+        return d;
+    });
 
     private final Map<String, String> raw;
     /** node.id, or one made up once when it is not set. */
@@ -379,6 +395,49 @@ public final class GatewayConfig {
     /** A loopback host by its spelling alone (no name lookup here). */
     static boolean isLoopback(String host) {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    /** Connections this gateway accepts at once; 0 = no limit. */
+    public int maxConnections() {
+        return get(MAX_CONNECTIONS);
+    }
+
+    /** Connections this gateway accepts at once from one source address; 0 = no limit. */
+    public int maxConnectionsPerIp() {
+        return get(MAX_CONNECTIONS_PER_IP);
+    }
+
+    /** New connections per second accepted from one source address; 0 = no limit. */
+    public int connectRatePerIp() {
+        return get(CONNECT_RATE_PER_IP);
+    }
+
+    /** New connections one source address may open at once before {@link #connectRatePerIp} applies. */
+    public int connectBurstPerIp() {
+        return get(CONNECT_BURST_PER_IP);
+    }
+
+    /** The longest topic name or filter a client may use, in UTF-8 bytes. */
+    public int maxTopicLength() {
+        return get(MAX_TOPIC_LENGTH);
+    }
+
+    /** The most levels ('/'-separated parts) a topic name or filter may have. */
+    public int maxTopicLevels() {
+        return get(MAX_TOPIC_LEVELS);
+    }
+
+    /** PUBLISH packets per second read from one connection; 0 = no limit. */
+    public int publishRatePerClient() {
+        return get(PUBLISH_RATE);
+    }
+
+    /** PUBLISH packets a connection may send at once before {@link #publishRatePerClient} applies. */
+    public int publishBurstPerClient() {
+        return get(PUBLISH_BURST);
+    }
+
+    /** How long a connection's write buffer may stay full before it is closed; zero = never. */
+    public Duration slowReaderTimeout() {
+        return get(SLOW_READER_TIMEOUT);
     }
 
     /** Every key with its effective value, for the start-up log. */
@@ -439,6 +498,16 @@ public final class GatewayConfig {
             int n = Integer.parseInt(s);
             if (n < 1 || n > max) {
                 throw new IllegalArgumentException("must be 1.." + max);
+            }
+            return n;
+        };
+    }
+
+    private static Function<String, Integer> atLeastZero(int max) {
+        return s -> {
+            int n = Integer.parseInt(s);
+            if (n < 0 || n > max) {
+                throw new IllegalArgumentException("must be 0.." + max + " (0 = no limit)");
             }
             return n;
         };

@@ -35,7 +35,11 @@ public final class Counters {
         /** Notify events queued to a node, this one included (dropped ones too). */
         NOTIFY_EVENTS_SENT,
         /** Notify events this node received, from itself or from other nodes. */
-        NOTIFY_EVENTS_RECEIVED
+        NOTIFY_EVENTS_RECEIVED,
+        /** Times a connection was not read for a while because it published faster than limits.publishRatePerClient. */
+        PUBLISH_THROTTLED,
+        /** SUBSCRIBE filters refused (SUBACK 0x80) for being over limits.maxTopicLength or limits.maxTopicLevels. */
+        FILTERS_OVER_TOPIC_LIMIT
     }
 
     private final Map<Name, LongAdder> values = new EnumMap<>(Name.class);

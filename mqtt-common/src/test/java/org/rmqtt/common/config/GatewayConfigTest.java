@@ -173,6 +173,17 @@ class GatewayConfigTest {
         "subscribe.deny, 'ok/#,a/#/b'",
         "subscribe.maxPerSession, 0",
         "publish.allowDollarTopics, yes",
+        "limits.maxConnections, -1",
+        "limits.maxConnectionsPerIp, many",
+        "limits.connectRatePerIp, -1",
+        "limits.connectBurstPerIp, 0",
+        "limits.maxTopicLength, 0",
+        "limits.maxTopicLength, 65536",
+        "limits.maxTopicLevels, 0",
+        "limits.publishRatePerClient, 1.5",
+        "limits.publishBurstPerClient, 0",
+        "limits.slowReaderTimeout, 30",
+        "limits.slowReaderTimeout, 2h",
     })
     void aBadValueIsRejectedByKey(String key, String value) {
         assertThatThrownBy(() -> with(key, value))
@@ -192,6 +203,34 @@ class GatewayConfigTest {
         assertThat(set.subscribeDeny()).containsExactly("test/nosubscribe", "secret/#");
         assertThat(set.maxSubscriptionsPerSession()).isEqualTo(5);
         assertThat(set.allowDollarTopics()).isTrue();
+    }
+
+    @Test
+    void abuseLimitsHaveDefaultsAndParse() {
+        GatewayConfig defaults = GatewayConfig.of(Map.of("rocketmq.namesrv", "127.0.0.1:9876"));
+        assertThat(defaults.maxConnections()).isZero();
+        assertThat(defaults.maxConnectionsPerIp()).isZero();
+        assertThat(defaults.connectRatePerIp()).isZero();
+        assertThat(defaults.connectBurstPerIp()).isEqualTo(10);
+        assertThat(defaults.maxTopicLength()).isEqualTo(65_535);
+        assertThat(defaults.maxTopicLevels()).isEqualTo(128);
+        assertThat(defaults.publishRatePerClient()).isZero();
+        assertThat(defaults.publishBurstPerClient()).isEqualTo(100);
+        assertThat(defaults.slowReaderTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
+
+        GatewayConfig set = defaults.with(Map.of("limits.maxConnections", "1000", "limits.maxConnectionsPerIp", "5",
+                "limits.connectRatePerIp", "2", "limits.connectBurstPerIp", "4", "limits.maxTopicLength", "256",
+                "limits.maxTopicLevels", "8", "limits.publishRatePerClient", "50", "limits.publishBurstPerClient", "60",
+                "limits.slowReaderTimeout", "0"));
+        assertThat(set.maxConnections()).isEqualTo(1000);
+        assertThat(set.maxConnectionsPerIp()).isEqualTo(5);
+        assertThat(set.connectRatePerIp()).isEqualTo(2);
+        assertThat(set.connectBurstPerIp()).isEqualTo(4);
+        assertThat(set.maxTopicLength()).isEqualTo(256);
+        assertThat(set.maxTopicLevels()).isEqualTo(8);
+        assertThat(set.publishRatePerClient()).isEqualTo(50);
+        assertThat(set.publishBurstPerClient()).isEqualTo(60);
+        assertThat(set.slowReaderTimeout()).isZero();
     }
 
     @ParameterizedTest

@@ -23,6 +23,7 @@ import org.rmqtt.common.topic.Topics;
 import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.ConnectionContext.State;
 import org.rmqtt.gateway.connection.Disconnects;
+import org.rmqtt.gateway.connection.ReadSuspension;
 import org.rmqtt.gateway.connection.Violation;
 import org.rmqtt.gateway.server.HandlerNames;
 import org.rmqtt.gateway.session.Session;
@@ -122,7 +123,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         // Hold reads until CONNACK: a client may pipeline packets behind CONNECT.
-        channel.config().setAutoRead(false);
+        ReadSuspension.suspend(channel, ReadSuspension.Reason.CONNECTING);
         Session session = sessions.create(clientId, !cleanSession, channel);
         cc.session(session);
         int keepAlive = connect.variableHeader().keepAliveTimeSeconds();
@@ -170,10 +171,8 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                     }
                 }
             }
-            // With stores under way the publish flow turns reading back on when it has room.
-            if (session.inbound().storing() == 0) {
-                channel.config().setAutoRead(true);
-            }
+            // With many stores under way the publish flow keeps its own reason not to read.
+            ReadSuspension.resume(channel, ReadSuspension.Reason.CONNECTING);
         }));
     }
 

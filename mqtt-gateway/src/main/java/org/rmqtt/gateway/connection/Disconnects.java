@@ -24,6 +24,18 @@ public final class Disconnects {
         channel.close();
     }
 
+    /**
+     * Refused at accept by a limit: counted and closed without a line per connection, since a flood
+     * would turn one line each into a flood of lines; the limit's handler logs a throttled summary.
+     */
+    public static void refused(Channel channel, Violation violation) {
+        ConnectionContext ctx = ConnectionContext.find(channel);
+        if (ctx != null && ctx.markViolated()) {
+            ctx.violations().increment(violation);
+        }
+        channel.close();
+    }
+
     public static String clientId(Channel channel) {
         ConnectionContext ctx = ConnectionContext.find(channel);
         return ctx != null && ctx.session() != null ? ctx.session().clientId() : "-";

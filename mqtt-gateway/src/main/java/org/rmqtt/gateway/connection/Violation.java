@@ -36,6 +36,16 @@ public enum Violation {
     UNEXPECTED_PACKET,
     /** Nothing received for 1.5 × the keep-alive (MQTT-3.1.2-24). */
     KEEP_ALIVE_EXPIRED,
-    /** No CONNECT within mqtt.connectTimeoutSeconds. */
-    CONNECT_TIMEOUT
+    /** No complete CONNECT within mqtt.connectTimeoutSeconds. */
+    CONNECT_TIMEOUT,
+    /** Refused at accept: the gateway holds limits.maxConnections connections. */
+    MAX_CONNECTIONS,
+    /** Refused at accept: the source address holds limits.maxConnectionsPerIp connections. */
+    MAX_CONNECTIONS_PER_IP,
+    /** Refused at accept: the source address opens connections faster than limits.connectRatePerIp. */
+    CONNECT_RATE,
+    /** A PUBLISH topic, will topic or UNSUBSCRIBE filter over limits.maxTopicLength or limits.maxTopicLevels. */
+    TOPIC_LIMIT,
+    /** The write buffer stayed full for longer than limits.slowReaderTimeout: the client does not read. */
+    SLOW_READER
 }

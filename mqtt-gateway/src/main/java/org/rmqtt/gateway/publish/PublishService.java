@@ -18,6 +18,7 @@ import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.gateway.connection.Disconnects;
+import org.rmqtt.gateway.connection.ReadSuspension;
 import org.rmqtt.gateway.connection.Violation;
 import org.rmqtt.gateway.session.InboundState;
 import org.rmqtt.gateway.session.Session;
@@ -128,7 +129,7 @@ public final class PublishService {
         lane.waiting.add(new InboundState.Incoming(request, packetId));
         inbound.storing(1);
         if (inbound.storing() >= MAX_STORING) {
-            channel.config().setAutoRead(false);
+            ReadSuspension.suspend(channel, ReadSuspension.Reason.STORING);
         }
         if (!lane.writing) {
             write(session, lane);
@@ -192,7 +193,7 @@ public final class PublishService {
             if (error != null && channel.isActive() && attempt + 1 < MAX_ATTEMPTS) {
                 LOG.debug("Retained write of {} on {} failed (try {}), trying again: {}",
                         session.clientId(), request.topic(), attempt + 1, error.getMessage());
-                channel.config().setAutoRead(false);
+                ReadSuspension.suspend(channel, ReadSuspension.Reason.STORING);
                 channel.eventLoop().schedule(() -> retainThenStore(session, lane, batch, attempt + 1),
                         RETRY_DELAY_MS << attempt, TimeUnit.MILLISECONDS);
                 return;
@@ -260,7 +261,7 @@ public final class PublishService {
             if (error != null && !permanent && channel.isActive() && attempt + 1 < MAX_ATTEMPTS) {
                 LOG.debug("Store of {} message(s) from {} on {} failed (try {}), trying again: {}",
                         batch.size(), session.clientId(), topic, attempt + 1, error.getMessage());
-                channel.config().setAutoRead(false);
+                ReadSuspension.suspend(channel, ReadSuspension.Reason.STORING);
                 channel.eventLoop().schedule(() -> store(session, lane, batch, attempt + 1),
                         RETRY_DELAY_MS << attempt, TimeUnit.MILLISECONDS);
                 return;
@@ -319,7 +320,7 @@ public final class PublishService {
             return;
         }
         if (inbound.storing() < MAX_STORING / 2) {
-            channel.config().setAutoRead(true);
+            ReadSuspension.resume(channel, ReadSuspension.Reason.STORING);
         }
         if (lane.waiting.isEmpty()) {
             inbound.dropIfIdle(topic, lane);

@@ -2,6 +2,12 @@ package org.rmqtt.gateway.server;
 
 /** Names of the pipeline's handlers, so that they can be found and replaced. */
 public final class HandlerNames {
+    public static final String CONNECT_RATE = "connectRate";
+    public static final String CONNECTION_LIMIT = "connectionLimit";
+    public static final String CONNECT_DEADLINE = "connectDeadline";
+    public static final String SLOW_READER = "slowReader";
+    public static final String TOPIC_LIMIT = "topicLimit";
+    public static final String PUBLISH_RATE = "publishRate";
     public static final String IDLE = "idle";
     public static final String IDLE_CLOSE = "idleClose";
     public static final String DECODER = "mqttDecoder";

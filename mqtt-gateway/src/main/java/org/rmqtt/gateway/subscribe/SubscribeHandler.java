@@ -19,18 +19,20 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.rmqtt.common.health.Counters;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.Disconnects;
 import org.rmqtt.gateway.connection.Violation;
+import org.rmqtt.gateway.limits.TopicLimits;
 import org.rmqtt.gateway.session.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * SUBSCRIBE and UNSUBSCRIBE. A filter that is invalid, denied by {@code subscribe.deny} or over
- * {@code subscribe.maxPerSession} gets 0x80 in the SUBACK while the others of the same SUBSCRIBE
+ * {@code subscribe.maxPerSession} or over a topic limit ({@code limits.maxTopicLength}, {@code limits.maxTopicLevels}) gets 0x80 in the SUBACK while the others of the same SUBSCRIBE
  * are granted (MQTT-3.9.3-2 allows it); packets the spec calls malformed close the connection.
  */
 @ChannelHandler.Sharable
@@ -42,6 +44,8 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
 
     private final List<String> deny;
     private final int maxPerSession;
+    private final TopicLimits topicLimits;
+    private final Counters counters;
 
     /**
      * @param deny filters a client may not subscribe to: a requested filter is refused when one of
@@ -49,8 +53,15 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
      * @param maxPerSession subscriptions one session may hold
      */
     public SubscribeHandler(List<String> deny, int maxPerSession) {
+        this(deny, maxPerSession, TopicLimits.NONE, new Counters());
+    }
+
+    /** With limits.maxTopicLength and limits.maxTopicLevels: a filter over them gets 0x80, counted in {@code counters}. */
+    public SubscribeHandler(List<String> deny, int maxPerSession, TopicLimits topicLimits, Counters counters) {
         this.deny = List.copyOf(deny);
         this.maxPerSession = maxPerSession;
+        this.topicLimits = topicLimits;
+        this.counters = counters;
     }
 
     @Override
@@ -126,6 +137,11 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             Topics.validateFilter(filter);
         } catch (InvalidTopicException e) {
             return "invalid topic filter: " + e.getMessage();
+        }
+        String overLimit = topicLimits.problem("topic filter", filter);
+        if (overLimit != null) {
+            counters.increment(Counters.Name.FILTERS_OVER_TOPIC_LIMIT);
+            return overLimit;
         }
         for (String denied : deny) {
             if (Topics.matches(denied, filter)) {

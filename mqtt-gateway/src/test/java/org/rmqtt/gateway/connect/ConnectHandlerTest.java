@@ -231,7 +231,7 @@ class ConnectHandlerTest {
     void beforeConnectTheIdleHandlerEnforcesTheConnectTimeout() {
         EmbeddedClient client = gateway.connect();
 
-        assertThat(client.channel().pipeline().names()).startsWith(
+        assertThat(client.channel().pipeline().names()).containsSubsequence(
                 HandlerNames.IDLE, HandlerNames.IDLE_CLOSE, HandlerNames.DECODER, HandlerNames.ENCODER,
                 HandlerNames.MALFORMED, HandlerNames.CONNECT, HandlerNames.PUBLISH, HandlerNames.SUBSCRIBE,
                 HandlerNames.DELIVERY, HandlerNames.PING, HandlerNames.EXCEPTION);
@@ -247,7 +247,8 @@ class ConnectHandlerTest {
         client.send(Packets.connect("c1", true, keepAlive));
 
         assertThat(client.receivedConnAck().variableHeader().connectReturnCode()).isEqualTo(MqttConnectReturnCode.CONNECTION_ACCEPTED);
-        assertThat(client.channel().pipeline().names().get(0)).isEqualTo(HandlerNames.IDLE);
+        assertThat(client.channel().pipeline().names()).as("where the connect timeout's was")
+                .containsSubsequence(HandlerNames.IDLE, HandlerNames.IDLE_CLOSE, HandlerNames.DECODER);
         IdleStateHandler idle = (IdleStateHandler) client.channel().pipeline().get(HandlerNames.IDLE);
         assertThat(idle.getReaderIdleTimeInMillis()).isEqualTo(keepAlive * 1500L);
         assertThat(idle.getWriterIdleTimeInMillis()).isZero();

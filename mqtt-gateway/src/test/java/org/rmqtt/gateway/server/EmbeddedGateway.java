@@ -9,6 +9,7 @@ import java.util.List;
 import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.gateway.connect.ConnectHandler;
 import org.rmqtt.gateway.connection.ViolationCounters;
+import org.rmqtt.gateway.limits.Limits;
 import org.rmqtt.gateway.notify.TopicEventDispatcher;
 import org.rmqtt.gateway.publish.PublishHandler;
 import org.rmqtt.gateway.publish.PublishService;
@@ -70,6 +71,16 @@ public final class EmbeddedGateway implements AutoCloseable {
     /** With the retained.max and retained.maxPayload limits. */
     public EmbeddedGateway(int maxInflight, int pullBatch, InMemoryMetaClient meta, java.time.Duration sessionExpiry,
                            int retainedMax, int retainedMaxPayload) {
+        this(maxInflight, pullBatch, meta, sessionExpiry, retainedMax, retainedMaxPayload, Limits.none());
+    }
+
+    /** With the limits.* of {@code limits} (see {@link #limits(java.util.Map)}). */
+    public EmbeddedGateway(Limits limits) {
+        this(32, 32, new InMemoryMetaClient(), java.time.Duration.ofDays(7), 0, 1 << 20, limits);
+    }
+
+    private EmbeddedGateway(int maxInflight, int pullBatch, InMemoryMetaClient meta, java.time.Duration sessionExpiry,
+                            int retainedMax, int retainedMaxPayload, Limits limits) {
         this.meta = meta;
         this.index = new SubscriptionIndex(NODE_ID, meta);
         this.dispatcher = new TopicEventDispatcher(index);
@@ -103,7 +114,15 @@ public final class EmbeddedGateway implements AutoCloseable {
         wills = new Wills(NODE_ID, meta, publishing);
         initializer = new MqttChannelInitializer(CONNECT_TIMEOUT_SECONDS, MAX_MESSAGE_SIZE,
                 new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing),
-                new SubscribeHandler(List.of(DENIED_FILTER), MAX_SUBSCRIPTIONS), violations);
+                new SubscribeHandler(List.of(DENIED_FILTER), MAX_SUBSCRIPTIONS, limits.topics(), limits.counters()), violations, limits);
+    }
+
+    /** Limits from limits.* {@code values} (the rest at their defaults), counting into {@code counters}, on {@code nanoClock}. */
+    public static Limits limits(java.util.Map<String, String> values, org.rmqtt.common.health.Counters counters,
+                                java.util.function.LongSupplier nanoClock) {
+        java.util.Map<String, String> all = new java.util.HashMap<>(values);
+        all.put("rocketmq.embedded", "true");
+        return new Limits(org.rmqtt.common.config.GatewayConfig.of(all), counters, nanoClock);
     }
 
     /** A new client connection (TCP accepted, nothing sent yet). */
