@@ -395,6 +395,8 @@ public final class GatewayConfig {
     /** A loopback host by its spelling alone (no name lookup here). */
     static boolean isLoopback(String host) {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+
     /** Connections this gateway accepts at once; 0 = no limit. */
     public int maxConnections() {
         return get(MAX_CONNECTIONS);

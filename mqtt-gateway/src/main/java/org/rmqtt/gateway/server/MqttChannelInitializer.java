@@ -62,7 +62,6 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
         this.publish = publish;
         this.subscribe = subscribe;
         this.violations = violations;
-        this.metrics = metrics;
     }
 
     @Override

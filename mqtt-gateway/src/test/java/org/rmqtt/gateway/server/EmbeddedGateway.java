@@ -114,7 +114,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         wills = new Wills(NODE_ID, meta, publishing);
         initializer = new MqttChannelInitializer(CONNECT_TIMEOUT_SECONDS, MAX_MESSAGE_SIZE,
                 new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing),
-                new SubscribeHandler(List.of(DENIED_FILTER), MAX_SUBSCRIPTIONS, limits.topics(), limits.counters()), violations, limits);
+                new SubscribeHandler(List.of(DENIED_FILTER), MAX_SUBSCRIPTIONS, limits.topics(), limits.counters()), violations, limits, null);
     }
 
     /** Limits from limits.* {@code values} (the rest at their defaults), counting into {@code counters}, on {@code nanoClock}. */
