@@ -18,6 +18,8 @@ import org.rmqtt.gateway.notify.CatchUp;
 import org.rmqtt.gateway.subscribe.FilterSync;
 import org.rmqtt.common.mapping.TopicMapper;
 import org.rmqtt.common.notify.TopicEvent;
+import org.rmqtt.gateway.auth.AuthCounters;
+import org.rmqtt.gateway.auth.Security;
 import org.rmqtt.gateway.connect.ConnectHandler;
 import org.rmqtt.gateway.connection.ViolationCounters;
 import org.rmqtt.gateway.notify.TopicEventDispatcher;
@@ -62,6 +64,7 @@ public final class Gateway implements AutoCloseable {
     private int notifyPort;
     private SessionRegistry registry;
     private final ViolationCounters violations = new ViolationCounters();
+    private Security security;
 
     public Gateway(GatewayConfig config, MetaClient meta) {
         this(config, meta, event -> false);
@@ -130,8 +133,11 @@ public final class Gateway implements AutoCloseable {
         SessionFactory sessions = new SessionFactory(sharedReads, index, meta, registry, config.maxInflight(),
                 config.pullBatch());
 
+        Security security = Security.fromConfig(config);
+        started.push(security);
+        this.security = security;
         PublishService publishing = new PublishService(store, meta, config.subscribeSyncTimeout(), config.retainedMax(),
-                config.retainedMaxPayload(), config.allowDollarTopics());
+                config.retainedMaxPayload(), config.allowDollarTopics(), security.authorizer());
         Wills wills = new Wills(nodeId, meta, publishing);
         // A node restarting under its id first drops what meta still holds from its last life
         // (its claims: the persistent sessions it held resume from their last checkpoint), and
@@ -160,8 +166,9 @@ public final class Gateway implements AutoCloseable {
         started.push(server);
         mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
                 config.connectTimeoutSeconds(), config.maxMessageSize(),
-                new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing),
-                new SubscribeHandler(config.subscribeDeny(), config.maxSubscriptionsPerSession()), violations));
+                new ConnectHandler(registry, sessions, wills, security), new PublishHandler(publishing),
+                new SubscribeHandler(config.subscribeDeny(), config.maxSubscriptionsPerSession(), security.authorizer()),
+                violations));
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
         meta.heartbeat(self).join();
@@ -226,6 +233,11 @@ public final class Gateway implements AutoCloseable {
     /** Connections closed for breaking the protocol, per reason. */
     public ViolationCounters violations() {
         return violations;
+    }
+
+    /** Outcomes of authentication and ACL checks. */
+    public AuthCounters authCounters() {
+        return security.counters();
     }
 
     public int notifyPort() {

@@ -35,6 +35,7 @@ class StandaloneMetaIT {
                 "notify.host", "127.0.0.1",
                 "notify.port", "0",
                 "meta.embedded", "true",
+                "auth.chain", "anonymous",
                 "rocketmq.namesrv", TestGateways.rocketMq().namesrvAddress()));
     }
 

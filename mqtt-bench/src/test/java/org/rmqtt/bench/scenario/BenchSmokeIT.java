@@ -46,6 +46,7 @@ class BenchSmokeIT {
                 "mqtt.port", "0",
                 "notify.host", "127.0.0.1",
                 "notify.port", "0",
+                "auth.chain", "anonymous",
                 "rocketmq.namesrv", rocketMq.namesrvAddress())), meta);
         gateway.start();
         System.setProperty("bench.smoke.port", Integer.toString(gateway.mqttPort()));

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Set;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
+import org.rmqtt.gateway.auth.Authorizer;
 import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.Disconnects;
 import org.rmqtt.gateway.connection.Violation;
@@ -29,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SUBSCRIBE and UNSUBSCRIBE. A filter that is invalid, denied by {@code subscribe.deny} or over
+ * SUBSCRIBE and UNSUBSCRIBE. A filter that is invalid, denied by {@code subscribe.deny} or the ACL, or over
  * {@code subscribe.maxPerSession} gets 0x80 in the SUBACK while the others of the same SUBSCRIBE
  * are granted (MQTT-3.9.3-2 allows it); packets the spec calls malformed close the connection.
  */
@@ -42,6 +43,7 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
 
     private final List<String> deny;
     private final int maxPerSession;
+    private final Authorizer authorizer;
 
     /**
      * @param deny filters a client may not subscribe to: a requested filter is refused when one of
@@ -49,8 +51,14 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
      * @param maxPerSession subscriptions one session may hold
      */
     public SubscribeHandler(List<String> deny, int maxPerSession) {
+        this(deny, maxPerSession, Authorizer.ALLOW_ALL);
+    }
+
+    /** @param authorizer the ACL: a filter it denies gets 0x80 */
+    public SubscribeHandler(List<String> deny, int maxPerSession, Authorizer authorizer) {
         this.deny = List.copyOf(deny);
         this.maxPerSession = maxPerSession;
+        this.authorizer = authorizer;
     }
 
     @Override
@@ -131,6 +139,9 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             if (Topics.matches(denied, filter)) {
                 return "denied by subscribe.deny entry " + denied;
             }
+        }
+        if (!authorizer.maySubscribe(session.channel(), filter)) {
+            return "denied by the ACL (auth.aclFile)";
         }
         if (!session.subscribed(filter) && !added.contains(filter) && held >= maxPerSession) {
             return "the session holds " + held + " subscriptions, subscribe.maxPerSession=" + maxPerSession;
