@@ -22,7 +22,8 @@ import org.rmqtt.common.config.GatewayConfig;
 public final class Security implements AutoCloseable {
     /** How long a verified password is remembered (a reconnect storm does not hash it again). */
     static final Duration PASSWORD_CACHE_TTL = Duration.ofMinutes(2);
-    private static final int HASH_QUEUE = 10_000;
+    /** Password checks waiting per hashing thread (~0.1-0.2 s each); more are refused with 0x03. */
+    private static final int HASH_QUEUE_PER_THREAD = 256;
 
     /** What a verified client certificate's CN stands for. */
     public enum CertificateAs { NONE, USERNAME, CLIENT_ID }
@@ -69,7 +70,7 @@ public final class Security implements AutoCloseable {
                         reloads.scheduleWithFixedDelay(file::checkForChange, reloadMillis, reloadMillis, TimeUnit.MILLISECONDS);
                         int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
                         ThreadPoolExecutor hashing = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                                new ArrayBlockingQueue<>(HASH_QUEUE), r -> daemon(r, "rmqtt-auth-hash"));
+                                new ArrayBlockingQueue<>(HASH_QUEUE_PER_THREAD * threads), r -> daemon(r, "rmqtt-auth-hash"));
                         resources.add(hashing::shutdownNow);
                         chain.add(new PasswordFileAuthenticator(file, hashing, PASSWORD_CACHE_TTL, 100_000));
                     }

@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
  * The connection lifecycle: CONNECT must come first and only once; the session is claimed
  * cluster-wide before CONNACK; keep-alive replaces the connect timeout; the session ends with
  * the channel. Packets a client sends right behind its CONNECT wait until the CONNACK is out.
+ * Authentication comes first, before anything is claimed or stored. Never log a CONNECT message:
+ * Netty's toString of its payload includes the password.
  */
 @ChannelHandler.Sharable
 public final class ConnectHandler extends ChannelInboundHandlerAdapter {

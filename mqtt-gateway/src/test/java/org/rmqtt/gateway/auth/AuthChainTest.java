@@ -46,6 +46,7 @@ class AuthChainTest {
         }
         Path file = dir.resolve("passwd");
         java.nio.file.Files.write(file, lines);
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         return new ReloadingFile<>(file, "password file", true, PasswordFile::parse);
     }
 
