@@ -13,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A file parsed at start-up (a problem stops it) and again whenever its modification time or size
- * changes; the new content replaces the old at once. A reload that fails keeps the old content and
+ * A file parsed at start-up (a problem stops it) and again when its modification time or size
+ * changed and then stayed the same for one more look; the new content replaces the old at once. A reload that fails keeps the old content and
  * WARNs once per change, naming the file and line.
  */
 final class ReloadingFile<T> {
@@ -32,6 +32,8 @@ final class ReloadingFile<T> {
     private final AtomicReference<T> current = new AtomicReference<>();
     /** modification time and size of the last version read, good or bad. */
     private String lastSeen;
+    /** A changed stamp seen once, read when the next look sees it again. */
+    private String settling;
 
     /**
      * @param secret whether the file holds secrets: a WARN when others may read it
@@ -59,8 +61,16 @@ final class ReloadingFile<T> {
     void checkForChange() {
         String stamp = stamp();
         if (Objects.equals(stamp, lastSeen)) {
+            settling = null;
             return;
         }
+        if (!Objects.equals(stamp, settling)) {
+            // Changed since the last look: read it once it stays the same for one more look, so a
+            // file being written in place is not read half-written.
+            settling = stamp;
+            return;
+        }
+        settling = null;
         lastSeen = stamp;
         try {
             current.set(read());

@@ -126,8 +126,11 @@ class AuthChainTest {
         assertThat(decide(auth, credentials("bob", "pw-b")).outcome()).isEqualTo(AuthDecision.Outcome.IGNORE);
         passwords("alice", "pw-a", "bob", "pw-b"); // rewrites the same file
         file.checkForChange();
+        assertThat(decide(auth, credentials("bob", "pw-b")).outcome()).isEqualTo(AuthDecision.Outcome.IGNORE); // settling
+        file.checkForChange();
         assertThat(decide(auth, credentials("bob", "pw-b")).allowed()).isTrue();
         java.nio.file.Files.writeString(path, "bob:plain-text-password\n");
+        file.checkForChange();
         file.checkForChange();
         assertThat(decide(auth, credentials("bob", "pw-b")).allowed()).isTrue();
     }
