@@ -22,6 +22,8 @@ import org.rmqtt.gateway.admin.AdminServer;
 import org.rmqtt.gateway.admin.AdminToken;
 import org.rmqtt.gateway.admin.ClusterAdmin;
 import org.rmqtt.gateway.admin.LocalClients;
+import org.rmqtt.gateway.auth.AuthCounters;
+import org.rmqtt.gateway.auth.Security;
 import org.rmqtt.gateway.connect.ConnectHandler;
 import org.rmqtt.gateway.connection.ViolationCounters;
 import org.rmqtt.gateway.metrics.GatewayMetrics;
@@ -71,6 +73,7 @@ public final class Gateway implements AutoCloseable {
     private SessionRegistry registry;
     private final ViolationCounters violations = new ViolationCounters();
     private final GatewayMetrics metrics;
+    private Security security;
 
     public Gateway(GatewayConfig config, MetaClient meta) {
         this(config, meta, event -> false);
@@ -159,8 +162,11 @@ public final class Gateway implements AutoCloseable {
         SessionFactory sessions = new SessionFactory(sharedReads, index, meta, registry, config.maxInflight(),
                 config.pullBatch());
 
+        Security security = Security.fromConfig(config);
+        started.push(security);
+        this.security = security;
         PublishService publishing = new PublishService(timedStore, meta, config.subscribeSyncTimeout(), config.retainedMax(),
-                config.retainedMaxPayload(), config.allowDollarTopics());
+                config.retainedMaxPayload(), config.allowDollarTopics(), security.authorizer());
         Wills wills = new Wills(nodeId, meta, publishing);
         // A node restarting under its id first drops what meta still holds from its last life
         // (its claims: the persistent sessions it held resume from their last checkpoint), and
@@ -190,8 +196,9 @@ public final class Gateway implements AutoCloseable {
         started.push(server);
         mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
                 config.connectTimeoutSeconds(), config.maxMessageSize(),
-                new ConnectHandler(registry, sessions, wills), new PublishHandler(publishing),
-                new SubscribeHandler(config.subscribeDeny(), config.maxSubscriptionsPerSession(), limits.topics(), counters),
+                new ConnectHandler(registry, sessions, wills, security), new PublishHandler(publishing),
+                new SubscribeHandler(config.subscribeDeny(), config.maxSubscriptionsPerSession(), limits.topics(), counters,
+                        security.authorizer()),
                 violations, limits, metrics));
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
@@ -272,6 +279,11 @@ public final class Gateway implements AutoCloseable {
     /** This node's Prometheus metrics; {@code /metrics} serves {@link GatewayMetrics#scrape()}. */
     public GatewayMetrics metrics() {
         return metrics;
+    }
+
+    /** Outcomes of authentication and ACL checks. */
+    public AuthCounters authCounters() {
+        return security.counters();
     }
 
     public int notifyPort() {

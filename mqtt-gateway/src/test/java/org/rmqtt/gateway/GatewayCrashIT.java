@@ -99,6 +99,7 @@ class GatewayCrashIT {
             "--node.id=crash-it",
             "--data.dir=" + dir.resolve("data"),
             "--mqtt.host=127.0.0.1",
+            "--auth.chain=anonymous",
             "--mqtt.port=" + port,
             "--notify.host=127.0.0.1",
             "--notify.port=0",

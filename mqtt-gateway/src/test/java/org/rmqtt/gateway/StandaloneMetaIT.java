@@ -36,6 +36,7 @@ class StandaloneMetaIT {
                 "notify.port", "0",
                 "admin.port", "0",
                 "meta.embedded", "true",
+                "auth.chain", "anonymous",
                 "rocketmq.namesrv", TestGateways.rocketMq().namesrvAddress()));
     }
 

@@ -72,6 +72,7 @@ public final class TestGateways {
                     "admin.port", "0",
                     "rocketmq.namesrv", rocketMq().namesrvAddress(),
                     "topic.rules", "sensors/#=sensors",
+                    "auth.chain", "anonymous",
                     "rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN))).with(overrides);
             Gateway gateway = new Gateway(config, meta, loseEvent);
             gateway.start();

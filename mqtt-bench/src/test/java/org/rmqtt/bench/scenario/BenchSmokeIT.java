@@ -47,6 +47,7 @@ class BenchSmokeIT {
                 "notify.host", "127.0.0.1",
                 "notify.port", "0",
                 "admin.port", "0",
+                "auth.chain", "anonymous",
                 "rocketmq.namesrv", rocketMq.namesrvAddress())), meta);
         gateway.start();
         System.setProperty("bench.smoke.port", Integer.toString(gateway.mqttPort()));

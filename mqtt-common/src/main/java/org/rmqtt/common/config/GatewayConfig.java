@@ -104,6 +104,20 @@ public final class GatewayConfig {
         }
         return d;
     });
+    /** Who may connect: the authenticators asked in order; empty = nobody (see docs/configuration.md). */
+    private static final Key<List<String>> AUTH_CHAIN = key("auth.chain", "", GatewayConfig::authChain);
+    private static final Key<String> AUTH_PASSWORD_FILE = key("auth.passwordFile", "", s -> s);
+    private static final Key<String> AUTH_ACL_FILE = key("auth.aclFile", "", s -> s);
+    private static final Key<Duration> AUTH_RELOAD = key("auth.reloadInterval", "5s",
+            s -> positiveDuration(s, Duration.ofMinutes(60)));
+    private static final Key<String> AUTH_HTTP_URL = key("auth.http.url", "", GatewayConfig::httpUrl);
+    private static final Key<Duration> AUTH_HTTP_TIMEOUT = key("auth.http.timeout", "5s",
+            s -> positiveDuration(s, Duration.ofMinutes(1)));
+    private static final Key<Duration> AUTH_HTTP_CACHE_TTL = key("auth.http.cacheTtl", "60s", GatewayConfig::duration);
+    private static final Key<String> AUTH_CERTIFICATE_AS = key("auth.certificateAs", "none", s -> switch (s) {
+        case "none", "username", "clientId" -> s;
+        default -> throw new IllegalArgumentException("must be none, username or clientId");
+    });
 
     private final Map<String, String> raw;
     /** node.id, or one made up once when it is not set. */
@@ -131,6 +145,12 @@ public final class GatewayConfig {
         if (gatewayEnabled() && adminEnabled() && !isLoopback(adminHost()) && adminTokenFile().isEmpty()) {
             throw new ConfigException("admin.tokenFile: must name a file holding the admin API token when admin.host ("
                     + adminHost() + ") is not a loopback address");
+        }
+        if (authChain().contains("file") && authPasswordFile().isEmpty()) {
+            throw new ConfigException("auth.passwordFile: must name the password file when auth.chain contains file");
+        }
+        if (authChain().contains("http") && authHttpUrl().isEmpty()) {
+            throw new ConfigException("auth.http.url: must name the hook's URL when auth.chain contains http");
         }
         if (!embedded() && namesrv().isEmpty()) {
             throw new ConfigException("rocketmq.namesrv: must name the RocketMQ name server(s), "
@@ -442,14 +462,62 @@ public final class GatewayConfig {
         return get(SLOW_READER_TIMEOUT);
     }
 
-    /** Every key with its effective value, for the start-up log. */
-    public Map<String, String> asMap() {
-        return Map.copyOf(raw);
+    /** The authenticators asked in order (anonymous, certificate, file, http); empty: every CONNECT is refused. */
+    public List<String> authChain() {
+        return get(AUTH_CHAIN);
     }
 
+    /** The password file of the {@code file} authenticator ({@code user:hash} lines), or empty. */
+    public String authPasswordFile() {
+        return get(AUTH_PASSWORD_FILE);
+    }
+
+    /** The ACL file (Mosquitto acl_file syntax), or empty: every client may publish and subscribe to anything. */
+    public String authAclFile() {
+        return get(AUTH_ACL_FILE);
+    }
+
+    /** How often the password and ACL files are checked for a change. */
+    public Duration authReloadInterval() {
+        return get(AUTH_RELOAD);
+    }
+
+    /** The URL the {@code http} authenticator POSTs to, or empty. */
+    public String authHttpUrl() {
+        return get(AUTH_HTTP_URL);
+    }
+
+    /** How long the HTTP hook may take; a later answer refuses the CONNECT with 0x03. */
+    public Duration authHttpTimeout() {
+        return get(AUTH_HTTP_TIMEOUT);
+    }
+
+    /** How long an "allow" of the HTTP hook is reused for the same credentials; 0 = not cached. */
+    public Duration authHttpCacheTtl() {
+        return get(AUTH_HTTP_CACHE_TTL);
+    }
+
+    /** What a verified client certificate's CN stands for: none, username or clientId. */
+    public String authCertificateAs() {
+        return get(AUTH_CERTIFICATE_AS);
+    }
+
+    /** Every key with its effective value, for the start-up log. */
+    public Map<String, String> asMap() {
+        return Map.copyOf(redacted());
+    }
+
+    /** Every key with its value, secrets masked: safe to log. */
     @Override
     public String toString() {
-        return new TreeMap<>(raw).toString();
+        return redacted().toString();
+    }
+
+    /** The values with the credentials a URL may carry (user info, query) masked. */
+    private Map<String, String> redacted() {
+        Map<String, String> copy = new TreeMap<>(raw);
+        copy.computeIfPresent(AUTH_HTTP_URL.name(), (k, v) -> v.replaceAll("//[^/@]*@", "//***@").replaceAll("\\?.*", "?***"));
+        return copy;
     }
 
     // ---- parsers ----
@@ -485,6 +553,44 @@ public final class GatewayConfig {
             filters.add(filter);
         }
         return List.copyOf(filters);
+    }
+
+    private static final List<String> AUTHENTICATORS = List.of("anonymous", "certificate", "file", "http");
+
+    /** A comma list of distinct authenticator names. */
+    private static List<String> authChain(String s) {
+        List<String> chain = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String name = part.trim();
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!AUTHENTICATORS.contains(name)) {
+                throw new IllegalArgumentException("'" + name + "' is not one of " + String.join(", ", AUTHENTICATORS));
+            }
+            if (chain.contains(name)) {
+                throw new IllegalArgumentException("'" + name + "' is listed twice");
+            }
+            chain.add(name);
+        }
+        return List.copyOf(chain);
+    }
+
+    /** Empty, or an absolute http(s) URL. */
+    private static String httpUrl(String s) {
+        if (s.isEmpty()) {
+            return s;
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(s);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL: " + e.getMessage());
+        }
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw new IllegalArgumentException("must be an http:// or https:// URL with a host");
+        }
+        return s;
     }
 
     private static int port(String s) {

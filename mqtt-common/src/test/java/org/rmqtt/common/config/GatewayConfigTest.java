@@ -317,4 +317,35 @@ class GatewayConfigTest {
         assertThat(changed.embedded()).isTrue();
         assertThat(base.namesrv()).isEmpty();
     }
+
+    @Test
+    void authDefaultsLetNobodyInAndAllowEverythingOnceIn() {
+        GatewayConfig config = GatewayConfig.of(MINIMAL);
+        assertThat(config.authChain()).isEmpty();
+        assertThat(config.authAclFile()).isEmpty();
+        assertThat(config.authCertificateAs()).isEqualTo("none");
+        assertThat(config.authHttpTimeout()).hasSeconds(5);
+        assertThat(config.authHttpCacheTtl()).hasSeconds(60);
+        assertThat(config.authReloadInterval()).hasSeconds(5);
+    }
+
+    @Test
+    void authChainNamesKnownAuthenticatorsAndTheFilesTheyNeed() {
+        assertThat(with("auth.chain", " anonymous , certificate ").authChain()).containsExactly("anonymous", "certificate");
+        assertThatThrownBy(() -> with("auth.chain", "anonymous,ldap")).hasMessageStartingWith("auth.chain:").hasMessageContaining("ldap");
+        assertThatThrownBy(() -> with("auth.chain", "file,file")).hasMessageContaining("twice");
+        assertThatThrownBy(() -> with("auth.chain", "file")).hasMessageStartingWith("auth.passwordFile:");
+        assertThatThrownBy(() -> with("auth.chain", "http")).hasMessageStartingWith("auth.http.url:");
+        assertThatThrownBy(() -> with("auth.http.url", "ftp://x/y")).hasMessageStartingWith("auth.http.url:");
+        assertThatThrownBy(() -> with("auth.certificateAs", "cn")).hasMessageStartingWith("auth.certificateAs:");
+        assertThat(with("auth.http.cacheTtl", "0").authHttpCacheTtl()).isZero();
+    }
+
+    @Test
+    void theHookUrlsCredentialsAreMaskedWhenTheConfigurationIsPrinted() {
+        GatewayConfig config = with("auth.http.url", "https://svc:tok3n@auth.example.com:8443/mqtt?key=s3cret");
+        assertThat(config.authHttpUrl()).contains("s3cret");
+        assertThat(config.toString()).doesNotContain("s3cret", "tok3n").contains("https://***@auth.example.com:8443/mqtt?***");
+        assertThat(config.asMap().get("auth.http.url")).doesNotContain("s3cret", "tok3n");
+    }
 }

@@ -1,6 +1,7 @@
 package org.rmqtt.gateway.connect;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -20,6 +21,12 @@ import java.util.concurrent.TimeUnit;
 import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
+import org.rmqtt.gateway.auth.AuthCounters;
+import org.rmqtt.gateway.auth.AuthDecision;
+import org.rmqtt.gateway.auth.Authorizer;
+import org.rmqtt.gateway.auth.Credentials;
+import org.rmqtt.gateway.auth.Identity;
+import org.rmqtt.gateway.auth.Security;
 import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.ConnectionContext.State;
 import org.rmqtt.gateway.connection.Disconnects;
@@ -38,6 +45,8 @@ import org.slf4j.LoggerFactory;
  * The connection lifecycle: CONNECT must come first and only once; the session is claimed
  * cluster-wide before CONNACK; keep-alive replaces the connect timeout; the session ends with
  * the channel. Packets a client sends right behind its CONNECT wait until the CONNACK is out.
+ * Authentication comes first, before anything is claimed or stored. Never log a CONNECT message:
+ * Netty's toString of its payload includes the password.
  */
 @ChannelHandler.Sharable
 public final class ConnectHandler extends ChannelInboundHandlerAdapter {
@@ -49,11 +58,18 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     private final SessionRegistry registry;
     private final SessionFactory sessions;
     private final Wills wills;
+    private final Security security;
 
+    /** Lets every client in; for tests that build the pipeline by hand. */
     public ConnectHandler(SessionRegistry registry, SessionFactory sessions, Wills wills) {
+        this(registry, sessions, wills, Security.allowAll());
+    }
+
+    public ConnectHandler(SessionRegistry registry, SessionFactory sessions, Wills wills, Security security) {
         this.registry = registry;
         this.sessions = sessions;
         this.wills = wills;
+        this.security = security;
     }
 
     @Override
@@ -122,11 +138,69 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             Disconnects.protocolViolation(channel, Violation.INVALID_TOPIC_NAME, "CONNECT with an invalid will: " + e.getMessage());
             return;
         }
-        // Hold reads until CONNACK: a client may pipeline packets behind CONNECT.
+        // Hold reads until CONNACK: a client may pipeline packets behind CONNECT; they wait, as
+        // CONNECTING, until the checks below let the client in.
         ReadSuspension.suspend(channel, ReadSuspension.Reason.CONNECTING);
+        int keepAlive = connect.variableHeader().keepAliveTimeSeconds();
+        Credentials credentials = security.credentials(channel, clientId, connect.payload().userName(),
+                connect.payload().passwordInBytes());
+        if (credentials == null) {
+            refuseAuth(ctx, AuthDecision.notAuthorized("client id " + clientId + " is not the CN of its client certificate"
+                    + " (auth.certificateAs=clientId)"), clientId);
+            return;
+        }
+        String id = clientId;
+        WillMessage willOfConnect = will;
+        // Before any session takeover, will or meta write: only a client let in gets that far.
+        security.authenticator().authenticate(credentials).whenComplete((decision, error) -> {
+            Runnable next = () -> authenticated(ctx, cc, credentials, error != null
+                    ? AuthDecision.unavailable("authentication failed: " + error) : decision, id, cleanSession, willOfConnect, keepAlive);
+            if (ctx.executor().inEventLoop()) {
+                next.run();
+            } else {
+                ctx.executor().execute(next);
+            }
+        });
+    }
+
+    private void authenticated(ChannelHandlerContext ctx, ConnectionContext cc, Credentials credentials, AuthDecision decision,
+                               String clientId, boolean cleanSession, WillMessage will, int keepAlive) {
+        Channel channel = ctx.channel();
+        if (!channel.isActive() || cc.state() != State.CONNECTING) {
+            return;
+        }
+        if (!decision.allowed()) {
+            refuseAuth(ctx, decision, clientId);
+            return;
+        }
+        security.counters().increment(AuthCounters.Name.ALLOWED);
+        Identity identity = credentials.identity();
+        Authorizer.identify(channel, identity);
+        if (will != null && !security.authorizer().mayPublishWill(identity, will.topic())) {
+            LOG.debug("Dropped the will of {} to {}: the ACL does not let it publish there", clientId, will.topic());
+            will = null;
+        }
+        open(ctx, cc, clientId, cleanSession, will, keepAlive);
+    }
+
+    /** CONNACK with the decision's code, then close; one DEBUG line and a counter. */
+    private void refuseAuth(ChannelHandlerContext ctx, AuthDecision decision, String clientId) {
+        security.counters().increment(switch (decision.code()) {
+            case CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD -> AuthCounters.Name.BAD_CREDENTIALS;
+            case CONNECTION_REFUSED_SERVER_UNAVAILABLE -> AuthCounters.Name.UNAVAILABLE;
+            default -> AuthCounters.Name.NOT_AUTHORIZED;
+        });
+        LOG.debug("Refused CONNECT of {} from {} with 0x{}: {}", clientId, ctx.channel().remoteAddress(),
+                Integer.toHexString(decision.code().byteValue()), decision.reason());
+        ctx.writeAndFlush(MqttMessageBuilders.connAck().returnCode(decision.code()).sessionPresent(false).build())
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void open(ChannelHandlerContext ctx, ConnectionContext cc, String clientId, boolean cleanSession, WillMessage will,
+                      int keepAlive) {
+        Channel channel = ctx.channel();
         Session session = sessions.create(clientId, !cleanSession, channel);
         cc.session(session);
-        int keepAlive = connect.variableHeader().keepAliveTimeSeconds();
         // A will is in meta before CONNACK: if this node dies, another one publishes it.
         CompletableFuture<Long> willStored = will == null ? CompletableFuture.completedFuture(0L) : wills.store(will);
         registry.open(session).thenCombine(willStored, (opened, epoch) -> opened).whenComplete((opened, error) -> session.execute(() -> {

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
+import org.rmqtt.gateway.auth.Authorizer;
 import org.rmqtt.gateway.connection.Disconnects;
 import org.rmqtt.gateway.connection.ReadSuspension;
 import org.rmqtt.gateway.connection.Violation;
@@ -64,6 +65,7 @@ public final class PublishService {
     private final int retainedMax;
     private final int retainedMaxPayload;
     private final boolean allowDollarTopics;
+    private final Authorizer authorizer;
 
     public PublishService(MessageStore store, MetaClient meta) {
         this(store, meta, Duration.ofSeconds(1), 0, MetaValidation.MAX_PAYLOAD_BYTES, false);
@@ -80,6 +82,13 @@ public final class PublishService {
      */
     public PublishService(MessageStore store, MetaClient meta, Duration maxViewAge, int retainedMax, int retainedMaxPayload,
                           boolean allowDollarTopics) {
+        this(store, meta, maxViewAge, retainedMax, retainedMaxPayload, allowDollarTopics, Authorizer.ALLOW_ALL);
+    }
+
+    /** @param authorizer the ACL: a PUBLISH it denies is dropped, and acknowledged at its QoS */
+    public PublishService(MessageStore store, MetaClient meta, Duration maxViewAge, int retainedMax, int retainedMaxPayload,
+                          boolean allowDollarTopics, Authorizer authorizer) {
+        this.authorizer = authorizer;
         this.store = store;
         this.meta = meta;
         this.maxViewAge = maxViewAge;
@@ -108,7 +117,14 @@ public final class PublishService {
         }
         InboundState inbound = session.inbound();
         if (!allowDollarTopics && topic.startsWith("$")) {
-            dropDollarTopic(session, topic, qos, packetId);
+            LOG.debug("Dropped a QoS {} PUBLISH of {} to {}: devices may not publish to '$' topics (publish.allowDollarTopics)",
+                    qos, session.clientId(), topic);
+            dropRefused(session, qos, packetId);
+            return;
+        }
+        if (!authorizer.mayPublish(channel, topic)) {
+            // 3.1.1 has no negative PUBACK: acknowledged so that the client does not resend it for ever.
+            dropRefused(session, qos, packetId);
             return;
         }
         if (qos == 2) {
@@ -441,12 +457,10 @@ public final class PublishService {
     }
 
     /**
-     * '$' topics are the server's (MQTT-4.7.2-1): a device's publish to one is dropped, but
+     * A PUBLISH refused ('$' topics are the server's, MQTT-4.7.2-1; or the ACL) is dropped, but
      * acknowledged at its QoS so that the client does not send it again and again.
      */
-    private static void dropDollarTopic(Session session, String topic, int qos, int packetId) {
-        LOG.debug("Dropped a QoS {} PUBLISH of {} to {}: devices may not publish to '$' topics (publish.allowDollarTopics)",
-                qos, session.clientId(), topic);
+    private static void dropRefused(Session session, int qos, int packetId) {
         if (qos == 1) {
             ack(session.channel(), MqttMessageType.PUBACK, packetId);
         } else if (qos == 2) {

@@ -22,6 +22,7 @@ import java.util.Set;
 import org.rmqtt.common.health.Counters;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
+import org.rmqtt.gateway.auth.Authorizer;
 import org.rmqtt.gateway.connection.ConnectionContext;
 import org.rmqtt.gateway.connection.Disconnects;
 import org.rmqtt.gateway.connection.Violation;
@@ -31,8 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SUBSCRIBE and UNSUBSCRIBE. A filter that is invalid, denied by {@code subscribe.deny} or over
- * {@code subscribe.maxPerSession} or over a topic limit ({@code limits.maxTopicLength}, {@code limits.maxTopicLevels}) gets 0x80 in the SUBACK while the others of the same SUBSCRIBE
+ * SUBSCRIBE and UNSUBSCRIBE. A filter that is invalid, denied by {@code subscribe.deny} or the ACL, over
+ * {@code subscribe.maxPerSession} or over a topic limit ({@code limits.maxTopicLength}, {@code limits.maxTopicLevels})
+ * gets 0x80 in the SUBACK while the others of the same SUBSCRIBE
  * are granted (MQTT-3.9.3-2 allows it); packets the spec calls malformed close the connection.
  */
 @ChannelHandler.Sharable
@@ -46,6 +48,7 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
     private final int maxPerSession;
     private final TopicLimits topicLimits;
     private final Counters counters;
+    private final Authorizer authorizer;
 
     /**
      * @param deny filters a client may not subscribe to: a requested filter is refused when one of
@@ -53,15 +56,26 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
      * @param maxPerSession subscriptions one session may hold
      */
     public SubscribeHandler(List<String> deny, int maxPerSession) {
-        this(deny, maxPerSession, TopicLimits.NONE, new Counters());
+        this(deny, maxPerSession, TopicLimits.NONE, new Counters(), Authorizer.ALLOW_ALL);
     }
 
     /** With limits.maxTopicLength and limits.maxTopicLevels: a filter over them gets 0x80, counted in {@code counters}. */
     public SubscribeHandler(List<String> deny, int maxPerSession, TopicLimits topicLimits, Counters counters) {
+        this(deny, maxPerSession, topicLimits, counters, Authorizer.ALLOW_ALL);
+    }
+
+    /** @param authorizer the ACL: a filter it denies gets 0x80 */
+    public SubscribeHandler(List<String> deny, int maxPerSession, Authorizer authorizer) {
+        this(deny, maxPerSession, TopicLimits.NONE, new Counters(), authorizer);
+    }
+
+    public SubscribeHandler(List<String> deny, int maxPerSession, TopicLimits topicLimits, Counters counters,
+                            Authorizer authorizer) {
         this.deny = List.copyOf(deny);
         this.maxPerSession = maxPerSession;
         this.topicLimits = topicLimits;
         this.counters = counters;
+        this.authorizer = authorizer;
     }
 
     @Override
@@ -147,6 +161,9 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             if (Topics.matches(denied, filter)) {
                 return "denied by subscribe.deny entry " + denied;
             }
+        }
+        if (!authorizer.maySubscribe(session.channel(), filter)) {
+            return "denied by the ACL (auth.aclFile)";
         }
         if (!session.subscribed(filter) && !added.contains(filter) && held >= maxPerSession) {
             return "the session holds " + held + " subscriptions, subscribe.maxPerSession=" + maxPerSession;

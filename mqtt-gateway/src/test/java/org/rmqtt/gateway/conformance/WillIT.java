@@ -320,6 +320,7 @@ class WillIT {
                 "--node.id=" + nodeId,
                 "--data.dir=" + dir.resolve("data-" + nodeId),
                 "--mqtt.host=127.0.0.1",
+                "--auth.chain=anonymous",
                 "--mqtt.port=" + port,
                 "--notify.host=127.0.0.1",
                 "--notify.port=0",

@@ -65,6 +65,7 @@ final class FaultCluster implements AutoCloseable {
                 gateways.add(new ChildJvm("gw" + i, StandaloneMain.class, List.of(
                         "--node.id=gw" + i,
                         "--mqtt.host=127.0.0.1",
+                        "--auth.chain=anonymous",
                         "--mqtt.port=" + mqttPort,
                         "--notify.host=127.0.0.1",
                         "--notify.port=" + freePort(),
