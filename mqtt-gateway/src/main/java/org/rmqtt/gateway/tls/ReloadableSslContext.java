@@ -13,9 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -199,7 +201,7 @@ public final class ReloadableSslContext {
         readable(key, file);
         PrivateKey privateKey;
         try {
-            privateKey = PemFiles.privateKey(file.toFile(), password);
+            privateKey = jdkKey(PemFiles.privateKey(file.toFile(), password));
         } catch (Exception e) {
             throw new BadFileException(key, file, "not a PEM PKCS#8 private key"
                     + (password != null ? " for the password in mqtt.tls.keyPasswordFile" : " (encrypted? set mqtt.tls.keyPasswordFile)")
@@ -216,7 +218,7 @@ public final class ReloadableSslContext {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";
-            case "Ed25519", "EdDSA" -> "Ed25519";
+            case "Ed25519" -> "Ed25519";
             default -> null;
         };
         if (algorithm == null) {
@@ -234,6 +236,23 @@ public final class ReloadableSslContext {
             return verifier.verify(signature);
         } catch (Exception e) {
             return false;
+        }
+    }
+
+    /**
+     * Netty reads keys with BouncyCastle when it is on the class path, whose EC keys say "ECDSA";
+     * the JDK's own key of the same bytes works with every JDK signature and TLS engine.
+     */
+    private static PrivateKey jdkKey(PrivateKey key) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "ECDSA" -> "EC";
+            case "EdDSA" -> "Ed25519";
+            default -> key.getAlgorithm();
+        };
+        try {
+            return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
+        } catch (Exception e) {
+            return key;
         }
     }
 
