@@ -115,7 +115,11 @@ public final class ReloadableSslContext {
         context.loadedStamps = stamps;
         context.lastSeenStamps = stamps;
         LOG.info("TLS with {} ({}), client certificates {}, protocols {}", context.providerName(),
-                settings.certFile(), settings.clientAuth().name().toLowerCase(), settings.protocols());
+                settings.certFile(), switch (settings.clientAuth()) {
+                    case REQUIRE -> "required";
+                    case OPTIONAL -> "optional";
+                    default -> "not asked for";
+                }, settings.protocols());
         return context;
     }
 
