@@ -10,9 +10,9 @@ import org.rmqtt.gateway.connection.Violation;
 
 /**
  * Looks at the first byte of a connection on an MQTT byte-stream listener, then steps aside. A
- * client's first packet is CONNECT (0x10); a TLS handshake (0x16) or an HTTP request (an upper-case
- * method name) is a client at the wrong port, which the operator is told in plain words rather
- * than as a malformed packet. Anything else goes on to the MQTT decoder, which judges it.
+ * client's first packet is CONNECT (0x10); a TLS handshake (0x16) or an HTTP request (a method
+ * name) is a client at the wrong port, which the operator is told in plain words rather than as a
+ * malformed packet. Anything else goes on to the MQTT decoder, which judges it.
  */
 @ChannelHandler.Sharable
 public final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
@@ -21,6 +21,8 @@ public final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
     /** Behind TLS: a nested TLS handshake is left to the MQTT decoder. */
     public static final ProtocolSniffer BEHIND_TLS = new ProtocolSniffer(true);
     private static final int TLS_HANDSHAKE_RECORD = 0x16;
+    /** CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH/POST/PUT, TRACE: as MQTT, none of them a CONNECT. */
+    private static final String HTTP_METHOD_INITIALS = "CDGHOPT";
 
     private final boolean behindTls;
 
@@ -39,7 +41,7 @@ public final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             Disconnects.protocolViolation(ctx.channel(), Violation.TLS_ON_PLAIN_PORT,
                     "TLS handshake on a listener without TLS (use the TLS port)");
-        } else if (first >= 'A' && first <= 'Z') {
+        } else if (HTTP_METHOD_INITIALS.indexOf(first) >= 0) {
             String line = firstLine(buf);
             ReferenceCountUtil.release(msg);
             Disconnects.protocolViolation(ctx.channel(), Violation.HTTP_ON_MQTT_PORT,
