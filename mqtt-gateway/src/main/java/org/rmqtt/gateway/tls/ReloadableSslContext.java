@@ -149,7 +149,8 @@ public final class ReloadableSslContext {
             current = build();
             LOG.info("TLS certificate reloaded from {}: new connections use it", settings.certFile());
             return true;
-        } catch (BadFileException e) {
+        } catch (BadFileException | RuntimeException e) {
+            // A scheduled task that throws is never run again: nothing may escape.
             LOG.warn("Keeping the current TLS certificate, the new files do not load: {}", e.getMessage());
             return false;
         }
@@ -159,21 +160,21 @@ public final class ReloadableSslContext {
         X509Certificate[] chain = certificates("mqtt.tls.certFile", settings.certFile());
         String password = null;
         if (settings.keyPasswordFile() != null) {
-            password = read("mqtt.tls.keyPasswordFile", settings.keyPasswordFile()).strip();
+            password = read("mqtt.tls.keyPasswordFile", settings.keyPasswordFile()).lines().findFirst().orElse("").strip();
         }
         PrivateKey key = privateKey(settings.keyFile(), password, chain[0]);
         X509Certificate[] trust = settings.caFile() == null ? null : certificates("mqtt.tls.caFile", settings.caFile());
-        SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
-                .sslProvider(provider)
-                .protocols(settings.protocols())
-                .clientAuth(settings.clientAuth());
-        if (!settings.ciphers().isEmpty()) {
-            builder.ciphers(settings.ciphers());
-        }
-        if (trust != null) {
-            builder.trustManager(trust);
-        }
         try {
+            SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
+                    .sslProvider(provider)
+                    .protocols(settings.protocols())
+                    .clientAuth(settings.clientAuth());
+            if (!settings.ciphers().isEmpty()) {
+                builder.ciphers(settings.ciphers());
+            }
+            if (trust != null) {
+                builder.trustManager(trust);
+            }
             SslContext context = builder.build();
             // One engine now, so that an unknown cipher or protocol fails here and not at the first client.
             SSLEngine engine = context.newEngine(ByteBufAllocator.DEFAULT);
