@@ -31,12 +31,15 @@ import org.rmqtt.gateway.notify.TopicEventDispatcher;
 import org.rmqtt.gateway.limits.Limits;
 import org.rmqtt.gateway.publish.PublishHandler;
 import org.rmqtt.gateway.publish.PublishService;
+import org.rmqtt.gateway.server.ListenerInitializer;
+import org.rmqtt.gateway.server.ListenerInitializer.Transport;
 import org.rmqtt.gateway.server.MqttChannelInitializer;
 import org.rmqtt.gateway.server.MqttServer;
 import org.rmqtt.gateway.session.SessionFactory;
 import org.rmqtt.gateway.session.SessionRegistry;
 import org.rmqtt.gateway.subscribe.SubscribeHandler;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
+import org.rmqtt.gateway.tls.ReloadableSslContext;
 import org.rmqtt.gateway.will.Wills;
 import org.rmqtt.meta.GatewayNode;
 import org.rmqtt.meta.MetaClient;
@@ -68,6 +71,9 @@ public final class Gateway implements AutoCloseable {
     private final Predicate<TopicEvent> loseEvent;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private InetSocketAddress mqttAddress;
+    private InetSocketAddress tlsAddress;
+    private InetSocketAddress wsAddress;
+    private InetSocketAddress wssAddress;
     private int notifyPort;
     private int adminPort = -1;
     private SessionRegistry registry;
@@ -194,12 +200,28 @@ public final class Gateway implements AutoCloseable {
         Limits limits = new Limits(config, counters);
         MqttServer server = new MqttServer();
         started.push(server);
-        mqttAddress = server.bind(config.mqttHost(), config.mqttPort(), new MqttChannelInitializer(
+        MqttChannelInitializer mqtt = new MqttChannelInitializer(
                 config.connectTimeoutSeconds(), config.maxMessageSize(),
                 new ConnectHandler(registry, sessions, wills, security), new PublishHandler(publishing),
                 new SubscribeHandler(config.subscribeDeny(), config.maxSubscriptionsPerSession(), limits.topics(), counters,
                         security.authorizer()),
-                violations, limits, metrics));
+                violations, limits, metrics);
+        ReloadableSslContext tls = config.tlsEnabled() || config.wssEnabled()
+                ? ReloadableSslContext.load(ReloadableSslContext.Settings.of(config)) : null;
+        mqttAddress = bind(server, Transport.TCP, config.mqttHost(), config.mqttPort(), tls, mqtt);
+        if (config.tlsEnabled()) {
+            tlsAddress = bind(server, Transport.TLS, config.tlsHost(), config.tlsPort(), tls, mqtt);
+        }
+        if (config.wsEnabled()) {
+            wsAddress = bind(server, Transport.WS, config.wsHost(), config.wsPort(), tls, mqtt);
+        }
+        if (config.wssEnabled()) {
+            wssAddress = bind(server, Transport.WSS, config.wssHost(), config.wssPort(), tls, mqtt);
+        }
+        if (tls != null && !config.tlsReloadInterval().isZero()) {
+            long reloadMillis = config.tlsReloadInterval().toMillis();
+            timers.scheduleWithFixedDelay(tls::reloadIfChanged, reloadMillis, reloadMillis, TimeUnit.MILLISECONDS);
+        }
 
         GatewayNode self = new GatewayNode(nodeId, notifyAddress, config.mqttHost() + ":" + mqttAddress.getPort());
         meta.heartbeat(self).join();
@@ -254,6 +276,12 @@ public final class Gateway implements AutoCloseable {
         });
     }
 
+    private InetSocketAddress bind(MqttServer server, Transport transport, String host, int port, ReloadableSslContext tls,
+                                   MqttChannelInitializer mqtt) {
+        return server.bind(transport.description(), host, port, new ListenerInitializer(transport, tls,
+                config.tlsHandshakeTimeout(), config.wsPath(), config.maxMessageSize(), mqtt));
+    }
+
     private Collection<String> notifyAddresses(Collection<String> nodeIds) {
         return nodeIds.stream().map(meta::node).flatMap(Optional::stream).map(GatewayNode::notifyAddress).toList();
     }
@@ -269,6 +297,28 @@ public final class Gateway implements AutoCloseable {
 
     public int mqttPort() {
         return mqttAddress.getPort();
+    }
+
+    /** The port of the MQTT-over-TLS listener; only with mqtt.tls.enabled=true. */
+    public int tlsPort() {
+        return port(tlsAddress, "mqtt.tls.enabled");
+    }
+
+    /** The port of the MQTT-over-WebSocket listener (ws://); only with mqtt.ws.enabled=true. */
+    public int wsPort() {
+        return port(wsAddress, "mqtt.ws.enabled");
+    }
+
+    /** The port of the MQTT-over-secure-WebSocket listener (wss://); only with mqtt.wss.enabled=true. */
+    public int wssPort() {
+        return port(wssAddress, "mqtt.wss.enabled");
+    }
+
+    private static int port(InetSocketAddress address, String key) {
+        if (address == null) {
+            throw new IllegalStateException("this listener is not running (" + key + "=false)");
+        }
+        return address.getPort();
     }
 
     /** Connections closed for breaking the protocol, per reason. */

@@ -45,6 +45,29 @@ public final class GatewayConfig {
     private static final Key<Integer> MAX_MESSAGE_SIZE = key("mqtt.maxMessageSize", "1048576", positive(268_435_455));
     private static final Key<Integer> CONNECT_TIMEOUT = key("mqtt.connectTimeoutSeconds", "10", positive(3600));
     private static final Key<Integer> MAX_INFLIGHT = key("mqtt.maxInflight", "32", positive(65_535));
+    // TLS and WebSocket listeners; an empty host means mqtt.host. wss uses the mqtt.tls.* certificate.
+    private static final Key<Boolean> TLS_ENABLED = key("mqtt.tls.enabled", "false", GatewayConfig::bool);
+    private static final Key<String> TLS_HOST = key("mqtt.tls.host", "", s -> s);
+    private static final Key<Integer> TLS_PORT = key("mqtt.tls.port", "8883", GatewayConfig::port);
+    private static final Key<String> TLS_CERT_FILE = key("mqtt.tls.certFile", "", s -> s);
+    private static final Key<String> TLS_KEY_FILE = key("mqtt.tls.keyFile", "", s -> s);
+    private static final Key<String> TLS_KEY_PASSWORD_FILE = key("mqtt.tls.keyPasswordFile", "", s -> s);
+    private static final Key<String> TLS_CLIENT_AUTH = key("mqtt.tls.clientAuth", "none",
+            s -> oneOf(s, "none", "optional", "required"));
+    private static final Key<String> TLS_CA_FILE = key("mqtt.tls.caFile", "", s -> s);
+    private static final Key<List<String>> TLS_PROTOCOLS = key("mqtt.tls.protocols", "TLSv1.2,TLSv1.3", GatewayConfig::tlsProtocols);
+    private static final Key<List<String>> TLS_CIPHERS = key("mqtt.tls.ciphers", "", GatewayConfig::commaList);
+    private static final Key<String> TLS_PROVIDER = key("mqtt.tls.provider", "auto", s -> oneOf(s, "auto", "openssl", "jdk"));
+    private static final Key<Duration> TLS_HANDSHAKE_TIMEOUT = key("mqtt.tls.handshakeTimeout", "10s",
+            s -> positiveDuration(s, Duration.ofMinutes(10)));
+    private static final Key<Duration> TLS_RELOAD_INTERVAL = key("mqtt.tls.reloadInterval", "60s", GatewayConfig::duration);
+    private static final Key<Boolean> WS_ENABLED = key("mqtt.ws.enabled", "false", GatewayConfig::bool);
+    private static final Key<String> WS_HOST = key("mqtt.ws.host", "", s -> s);
+    private static final Key<Integer> WS_PORT = key("mqtt.ws.port", "8083", GatewayConfig::port);
+    private static final Key<String> WS_PATH = key("mqtt.ws.path", "/mqtt", GatewayConfig::webSocketPath);
+    private static final Key<Boolean> WSS_ENABLED = key("mqtt.wss.enabled", "false", GatewayConfig::bool);
+    private static final Key<String> WSS_HOST = key("mqtt.wss.host", "", s -> s);
+    private static final Key<Integer> WSS_PORT = key("mqtt.wss.port", "8084", GatewayConfig::port);
     private static final Key<String> NOTIFY_HOST = key("notify.host", "127.0.0.1", GatewayConfig::nonEmpty);
     private static final Key<Integer> NOTIFY_PORT = key("notify.port", "10811", GatewayConfig::port);
     private static final Key<Boolean> EMBEDDED = key("rocketmq.embedded", "false", GatewayConfig::bool);
@@ -152,6 +175,19 @@ public final class GatewayConfig {
         if (authChain().contains("http") && authHttpUrl().isEmpty()) {
             throw new ConfigException("auth.http.url: must name the hook's URL when auth.chain contains http");
         }
+        if (tlsEnabled() || wssEnabled()) {
+            String listener = tlsEnabled() ? "mqtt.tls.enabled" : "mqtt.wss.enabled";
+            if (tlsCertFile().isEmpty()) {
+                throw new ConfigException("mqtt.tls.certFile: must name the PEM certificate chain when " + listener + "=true");
+            }
+            if (tlsKeyFile().isEmpty()) {
+                throw new ConfigException("mqtt.tls.keyFile: must name the PEM (PKCS#8) private key when " + listener + "=true");
+            }
+            if (!tlsClientAuth().equals("none") && tlsCaFile().isEmpty()) {
+                throw new ConfigException("mqtt.tls.caFile: must name the PEM CA bundle that client certificates are checked "
+                        + "against when mqtt.tls.clientAuth=" + tlsClientAuth());
+            }
+        }
         if (!embedded() && namesrv().isEmpty()) {
             throw new ConfigException("rocketmq.namesrv: must name the RocketMQ name server(s), "
                     + "host:port[;host:port], unless rocketmq.embedded=true");
@@ -249,6 +285,102 @@ public final class GatewayConfig {
 
     public int maxInflight() {
         return get(MAX_INFLIGHT);
+    }
+
+    /** Whether the MQTT-over-TLS listener runs (mqtt.tls.*). */
+    public boolean tlsEnabled() {
+        return get(TLS_ENABLED);
+    }
+
+    public String tlsHost() {
+        return orMqttHost(get(TLS_HOST));
+    }
+
+    public int tlsPort() {
+        return get(TLS_PORT);
+    }
+
+    /** The server's PEM certificate chain, leaf first; also used by the wss listener. */
+    public String tlsCertFile() {
+        return get(TLS_CERT_FILE);
+    }
+
+    /** The server's PEM PKCS#8 private key, possibly encrypted. */
+    public String tlsKeyFile() {
+        return get(TLS_KEY_FILE);
+    }
+
+    /** A file holding the key's password; empty when the key is not encrypted. */
+    public String tlsKeyPasswordFile() {
+        return get(TLS_KEY_PASSWORD_FILE);
+    }
+
+    /** {@code none}, {@code optional} or {@code required}: whether clients present certificates. */
+    public String tlsClientAuth() {
+        return get(TLS_CLIENT_AUTH);
+    }
+
+    /** The PEM CA bundle client certificates must chain to; empty with clientAuth=none. */
+    public String tlsCaFile() {
+        return get(TLS_CA_FILE);
+    }
+
+    public List<String> tlsProtocols() {
+        return get(TLS_PROTOCOLS);
+    }
+
+    /** Cipher suites to enable; empty means the provider's defaults. */
+    public List<String> tlsCiphers() {
+        return get(TLS_CIPHERS);
+    }
+
+    /** {@code auto} (OpenSSL when its native library loads, else the JDK), {@code openssl} or {@code jdk}. */
+    public String tlsProvider() {
+        return get(TLS_PROVIDER);
+    }
+
+    public Duration tlsHandshakeTimeout() {
+        return get(TLS_HANDSHAKE_TIMEOUT);
+    }
+
+    /** How often the certificate files are checked for changes; zero means never. */
+    public Duration tlsReloadInterval() {
+        return get(TLS_RELOAD_INTERVAL);
+    }
+
+    /** Whether the MQTT-over-WebSocket listener (ws://) runs. */
+    public boolean wsEnabled() {
+        return get(WS_ENABLED);
+    }
+
+    public String wsHost() {
+        return orMqttHost(get(WS_HOST));
+    }
+
+    public int wsPort() {
+        return get(WS_PORT);
+    }
+
+    /** The HTTP path of the WebSocket endpoint, for ws:// and wss://. */
+    public String wsPath() {
+        return get(WS_PATH);
+    }
+
+    /** Whether the MQTT-over-secure-WebSocket listener (wss://) runs, with the mqtt.tls.* certificate. */
+    public boolean wssEnabled() {
+        return get(WSS_ENABLED);
+    }
+
+    public String wssHost() {
+        return orMqttHost(get(WSS_HOST));
+    }
+
+    public int wssPort() {
+        return get(WSS_PORT);
+    }
+
+    private String orMqttHost(String host) {
+        return host.isEmpty() ? mqttHost() : host;
     }
 
     public String notifyHost() {
@@ -589,6 +721,42 @@ public final class GatewayConfig {
         }
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
             throw new IllegalArgumentException("must be an http:// or https:// URL with a host");
+        }
+        return s;
+    }
+
+    private static String oneOf(String s, String... allowed) {
+        if (!List.of(allowed).contains(s)) {
+            throw new IllegalArgumentException("must be one of " + String.join(", ", allowed));
+        }
+        return s;
+    }
+
+    /** A comma list of non-empty values, possibly empty. */
+    private static List<String> commaList(String s) {
+        List<String> values = new ArrayList<>();
+        for (String v : s.split(",")) {
+            if (!v.trim().isEmpty()) {
+                values.add(v.trim());
+            }
+        }
+        return List.copyOf(values);
+    }
+
+    private static List<String> tlsProtocols(String s) {
+        List<String> protocols = commaList(s);
+        if (protocols.isEmpty()) {
+            throw new IllegalArgumentException("must name at least one protocol: TLSv1.2, TLSv1.3");
+        }
+        for (String p : protocols) {
+            oneOf(p, "TLSv1.2", "TLSv1.3");
+        }
+        return protocols;
+    }
+
+    private static String webSocketPath(String s) {
+        if (!s.startsWith("/") || s.contains("?") || s.contains("#") || s.contains(" ")) {
+            throw new IllegalArgumentException("must be an HTTP path starting with '/', e.g. /mqtt");
         }
         return s;
     }

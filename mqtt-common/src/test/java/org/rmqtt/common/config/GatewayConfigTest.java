@@ -348,4 +348,43 @@ class GatewayConfigTest {
         assertThat(config.toString()).doesNotContain("s3cret", "tok3n").contains("https://***@auth.example.com:8443/mqtt?***");
         assertThat(config.asMap().get("auth.http.url")).doesNotContain("s3cret", "tok3n");
     }
+
+    @Test
+    void tlsAndWebSocketListenersAreOffByDefaultAndTakeMqttHost() {
+        GatewayConfig config = with("mqtt.host", "10.0.0.1");
+        assertThat(config.tlsEnabled()).isFalse();
+        assertThat(config.wsEnabled()).isFalse();
+        assertThat(config.wssEnabled()).isFalse();
+        assertThat(config.tlsPort()).isEqualTo(8883);
+        assertThat(config.wsPort()).isEqualTo(8083);
+        assertThat(config.wssPort()).isEqualTo(8084);
+        assertThat(config.wsPath()).isEqualTo("/mqtt");
+        assertThat(config.tlsHost()).isEqualTo("10.0.0.1");
+        assertThat(config.wsHost()).isEqualTo("10.0.0.1");
+        assertThat(config.tlsProtocols()).containsExactly("TLSv1.2", "TLSv1.3");
+        assertThat(config.tlsClientAuth()).isEqualTo("none");
+        assertThat(config.tlsProvider()).isEqualTo("auto");
+    }
+
+    @Test
+    void tlsNeedsItsFilesAndValidValues() {
+        Map<String, String> values = new HashMap<>(MINIMAL);
+        values.put("mqtt.wss.enabled", "true");
+        assertThatThrownBy(() -> GatewayConfig.of(values)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("mqtt.tls.certFile: ");
+        values.put("mqtt.tls.certFile", "server.pem");
+        assertThatThrownBy(() -> GatewayConfig.of(values)).hasMessageStartingWith("mqtt.tls.keyFile: ");
+        values.put("mqtt.tls.keyFile", "server.key");
+        values.put("mqtt.tls.clientAuth", "required");
+        assertThatThrownBy(() -> GatewayConfig.of(values)).hasMessageStartingWith("mqtt.tls.caFile: ");
+        values.put("mqtt.tls.caFile", "ca.pem");
+        assertThat(GatewayConfig.of(values).tlsClientAuth()).isEqualTo("required");
+
+        assertThatThrownBy(() -> with("mqtt.tls.clientAuth", "yes")).hasMessageStartingWith("mqtt.tls.clientAuth: ");
+        assertThatThrownBy(() -> with("mqtt.tls.protocols", "TLSv1.1")).hasMessageStartingWith("mqtt.tls.protocols: ");
+        assertThatThrownBy(() -> with("mqtt.tls.provider", "bouncy")).hasMessageStartingWith("mqtt.tls.provider: ");
+        assertThatThrownBy(() -> with("mqtt.ws.path", "mqtt")).hasMessageStartingWith("mqtt.ws.path: ");
+        assertThatThrownBy(() -> with("mqtt.tls.handshakeTimeout", "0")).hasMessageStartingWith("mqtt.tls.handshakeTimeout: ");
+        assertThat(with("mqtt.tls.reloadInterval", "0").tlsReloadInterval().isZero()).isTrue();
+    }
 }

@@ -47,5 +47,20 @@ public enum Violation {
     /** A PUBLISH topic, will topic or UNSUBSCRIBE filter over limits.maxTopicLength or limits.maxTopicLevels. */
     TOPIC_LIMIT,
     /** The write buffer stayed full for longer than limits.slowReaderTimeout: the client does not read. */
-    SLOW_READER
+    SLOW_READER,
+    /** Bytes that are not TLS on a TLS listener, e.g. plain MQTT on 8883. */
+    NOT_TLS,
+    /**
+     * A TLS handshake that failed: a missing, expired or untrusted client certificate where one is
+     * required, no protocol or cipher in common, or no handshake within mqtt.tls.handshakeTimeout.
+     */
+    TLS_HANDSHAKE,
+    /** A TLS handshake on a listener without TLS, e.g. an ssl:// client on 1883. */
+    TLS_ON_PLAIN_PORT,
+    /** An HTTP request on a listener that expects MQTT bytes. */
+    HTTP_ON_MQTT_PORT,
+    /** An HTTP request on a WebSocket listener that is not a WebSocket upgrade on mqtt.ws.path. */
+    NOT_WEBSOCKET,
+    /** A WebSocket frame that cannot carry MQTT: text (MQTT-6.0.0-1), malformed, or over the size limit. */
+    WEBSOCKET_FRAME
 }

@@ -2,6 +2,16 @@ package org.rmqtt.gateway.server;
 
 /** Names of the pipeline's handlers, so that they can be found and replaced. */
 public final class HandlerNames {
+    // Transport handlers, in front of the MQTT ones (see ListenerInitializer).
+    public static final String TLS = "tls";
+    public static final String TLS_HANDSHAKE = "tlsHandshake";
+    public static final String PROTOCOL_SNIFFER = "protocolSniffer";
+    public static final String HTTP_CODEC = "httpCodec";
+    public static final String HTTP_AGGREGATOR = "httpAggregator";
+    public static final String WS_UPGRADE_CHECK = "wsUpgradeCheck";
+    public static final String WS_PROTOCOL = "wsProtocol";
+    public static final String WS_FRAMES = "wsFrames";
+    // MQTT handlers, the same on every listener (see MqttChannelInitializer).
     public static final String CONNECT_RATE = "connectRate";
     public static final String CONNECTION_LIMIT = "connectionLimit";
     public static final String CONNECT_DEADLINE = "connectDeadline";

@@ -17,12 +17,14 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.rmqtt.gateway.GatewayException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The MQTT TCP listener. Uses epoll where the platform has it. */
+/** The MQTT listeners (TCP, TLS, WebSocket), all on one set of event loops. Uses epoll where the platform has it. */
 public final class MqttServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MqttServer.class);
 
@@ -30,7 +32,7 @@ public final class MqttServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final boolean epoll = Epoll.isAvailable();
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    private Channel listener;
+    private final List<Channel> listeners = new ArrayList<>();
 
     public MqttServer() {
         boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("mqtt-accept"))
@@ -40,6 +42,11 @@ public final class MqttServer implements AutoCloseable {
     }
 
     public InetSocketAddress bind(String host, int port, ChannelInitializer<SocketChannel> initializer) {
+        return bind("MQTT", host, port, initializer);
+    }
+
+    /** Another listener on the same event loops; {@code name} says which in the log and in errors. */
+    public InetSocketAddress bind(String name, String host, int port, ChannelInitializer<SocketChannel> initializer) {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
@@ -55,13 +62,15 @@ public final class MqttServer implements AutoCloseable {
                         ch.pipeline().addLast(initializer);
                     }
                 });
+        Channel listener;
         try {
             listener = bootstrap.bind(host, port).sync().channel();
         } catch (Exception e) {
-            throw new GatewayException("cannot listen for MQTT on " + host + ":" + port + ": " + e.getMessage(), e);
+            throw new GatewayException("cannot listen for " + name + " on " + host + ":" + port + ": " + e.getMessage(), e);
         }
+        listeners.add(listener);
         InetSocketAddress address = (InetSocketAddress) listener.localAddress();
-        LOG.info("MQTT listening on {}:{} ({})", address.getHostString(), address.getPort(), epoll ? "epoll" : "nio");
+        LOG.info("{} listening on {}:{} ({})", name, address.getHostString(), address.getPort(), epoll ? "epoll" : "nio");
         return address;
     }
 
@@ -77,9 +86,7 @@ public final class MqttServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (listener != null) {
-            listener.close().syncUninterruptibly();
-        }
+        listeners.forEach(listener -> listener.close().syncUninterruptibly());
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
