@@ -62,18 +62,18 @@ public final class TestGateways {
         try {
             Path dataDir = Files.createTempDirectory("rmqtt-gw-");
             dataDir.toFile().deleteOnExit();
-            GatewayConfig config = GatewayConfig.of(Map.of(
-                    "node.id", "node-" + UUID.randomUUID().toString().substring(0, 8),
-                    "data.dir", dataDir.toString(),
-                    "mqtt.host", "127.0.0.1",
-                    "mqtt.port", "0",
-                    "notify.host", "127.0.0.1",
-                    "notify.port", "0",
-                    "admin.port", "0",
-                    "rocketmq.namesrv", rocketMq().namesrvAddress(),
-                    "topic.rules", "sensors/#=sensors",
-                    "auth.chain", "anonymous",
-                    "rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN))).with(overrides);
+            GatewayConfig config = GatewayConfig.of(Map.ofEntries(
+                    Map.entry("node.id", "node-" + UUID.randomUUID().toString().substring(0, 8)),
+                    Map.entry("data.dir", dataDir.toString()),
+                    Map.entry("mqtt.host", "127.0.0.1"),
+                    Map.entry("mqtt.port", "0"),
+                    Map.entry("notify.host", "127.0.0.1"),
+                    Map.entry("notify.port", "0"),
+                    Map.entry("admin.port", "0"),
+                    Map.entry("rocketmq.namesrv", rocketMq().namesrvAddress()),
+                    Map.entry("topic.rules", "sensors/#=sensors"),
+                    Map.entry("auth.chain", "anonymous"),
+                    Map.entry("rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN)))).with(overrides);
             Gateway gateway = new Gateway(config, meta, loseEvent);
             gateway.start();
             return gateway;

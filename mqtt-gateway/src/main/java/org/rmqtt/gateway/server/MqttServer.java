@@ -17,8 +17,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.rmqtt.gateway.GatewayException;
 import org.slf4j.Logger;
@@ -32,7 +32,8 @@ public final class MqttServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final boolean epoll = Epoll.isAvailable();
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    private final List<Channel> listeners = new ArrayList<>();
+    /** Read by the admin API's readiness probe on its own thread. */
+    private final List<Channel> listeners = new CopyOnWriteArrayList<>();
 
     public MqttServer() {
         boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("mqtt-accept"))
@@ -74,10 +75,9 @@ public final class MqttServer implements AutoCloseable {
         return address;
     }
 
-    /** Whether the listener is bound and open (readiness). */
+    /** Whether every listener is bound and open (readiness). */
     public boolean listening() {
-        Channel l = listener;
-        return l != null && l.isActive();
+        return !listeners.isEmpty() && listeners.stream().allMatch(Channel::isActive);
     }
 
     public int connectionCount() {
