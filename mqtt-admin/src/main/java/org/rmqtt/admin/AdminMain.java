@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.rmqtt.gateway.auth.PasswdCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,7 +34,7 @@ public final class AdminMain implements Runnable {
      */
     static List<Object> commands() {
         return List.of(new ClusterCommand(), new ClientsCommand(), new SessionsCommand(), new SubscriptionsCommand(),
-                new RetainedCommand(), new PublishCommand(), new TopicsCommand());
+                new RetainedCommand(), new PublishCommand(), new TopicsCommand(), new PasswdCommand());
     }
 
     @Option(names = "--url", scope = ScopeType.INHERIT, paramLabel = "URL",

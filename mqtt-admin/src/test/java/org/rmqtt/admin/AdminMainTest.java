@@ -187,7 +187,7 @@ class AdminMainTest {
         for (String[] command : List.of(new String[] {"--help"}, new String[] {"cluster", "--help"},
                 new String[] {"clients", "kick", "--help"}, new String[] {"sessions", "delete", "--help"},
                 new String[] {"subscriptions", "list", "--help"}, new String[] {"retained", "get", "--help"},
-                new String[] {"publish", "--help"}, new String[] {"topics", "--help"})) {
+                new String[] {"publish", "--help"}, new String[] {"topics", "--help"}, new String[] {"passwd", "--help"})) {
             Run r = run(command);
             assertThat(r.exit()).as(String.join(" ", command)).isZero();
             assertThat(r.out()).startsWith("Usage: mqttadmin");
