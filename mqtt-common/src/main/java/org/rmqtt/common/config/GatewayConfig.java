@@ -219,8 +219,26 @@ public final class GatewayConfig {
             }
             props.stringPropertyNames().forEach(k -> values.put(k, props.getProperty(k)));
         }
-        values.putAll(parseArgs(args));
-        return of(values);
+        Map<String, String> given = parseArgs(args);
+        values.putAll(given);
+        try {
+            return of(values);
+        } catch (ConfigException e) {
+            throw new ConfigException(e.getMessage() + origin(e.getMessage(), file, values, given));
+        }
+    }
+
+    /** Where the key a message starts with ("key: ...") was set, so the operator knows what to edit. */
+    private static String origin(String message, Path file, Map<String, String> all, Map<String, String> args) {
+        int colon = message.indexOf(':');
+        String key = colon > 0 ? message.substring(0, colon) : "";
+        if (args.containsKey(key)) {
+            return " (on the command line)";
+        }
+        if (file == null || key.isEmpty() || !KEYS.containsKey(key) && !all.containsKey(key)) {
+            return "";
+        }
+        return all.containsKey(key) ? " (in " + file + ")" : " (set in neither " + file + " nor the command line)";
     }
 
     /** {@code --key=value} pairs; anything else is an error that names the argument. */

@@ -125,6 +125,29 @@ class GatewayConfigTest {
     }
 
     @Test
+    void aBadKeyInTheFileNamesTheKeyAndTheFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("gateway.properties");
+        Files.writeString(file, "rocketmq.namesrv=ns:1\nmqtt.prot=1884\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> GatewayConfig.load(file, new String[0]))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("mqtt.prot: unknown")
+                .hasMessageEndingWith("(in " + file + ")");
+
+        Files.writeString(file, "rocketmq.namesrv=ns:1\nmqtt.port=70000\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> GatewayConfig.load(file, new String[0]))
+                .hasMessageStartingWith("mqtt.port:")
+                .hasMessageEndingWith("(in " + file + ")");
+        assertThatThrownBy(() -> GatewayConfig.load(file, new String[] {"--mqtt.port=-1"}))
+                .hasMessageStartingWith("mqtt.port:")
+                .hasMessageEndingWith("(on the command line)");
+
+        Files.writeString(file, "mqtt.port=1884\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> GatewayConfig.load(file, new String[0]))
+                .hasMessageStartingWith("rocketmq.namesrv:")
+                .hasMessageEndingWith("(set in neither " + file + " nor the command line)");
+    }
+
+    @Test
     void anUnknownKeyIsRejectedByName() {
         assertThatThrownBy(() -> with("mqtt.prot", "1884"))
                 .isInstanceOf(ConfigException.class)

@@ -64,7 +64,16 @@ public final class MetaServerMain implements Callable<Integer> {
 
     public static void main(String[] args) {
         CommandLine commandLine = commandLine();
+        // A bad or unknown option, or a bad --peers list: one line on stderr, no usage, no stack trace.
+        commandLine.setParameterExceptionHandler((e, args1) -> {
+            e.getCommandLine().getErr().println("mqtt-meta: " + e.getMessage() + " (see --help)");
+            return 2;
+        });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof IllegalArgumentException) {
+                cmd.getErr().println("mqtt-meta: " + e.getMessage());
+                return 2;
+            }
             LOG.error("mqtt-meta failed: {}", e.getMessage(), e);
             cmd.getErr().println("mqtt-meta: " + e.getMessage());
             return 1;

@@ -5,7 +5,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.broker.BrokerController;
 import org.apache.rocketmq.common.BrokerConfig;
@@ -21,6 +23,7 @@ import org.apache.rocketmq.store.config.FlushDiskType;
 import org.apache.rocketmq.store.config.MessageStoreConfig;
 import org.rmqtt.store.StoreException;
 import org.rmqtt.store.plugin.LmqDispatchPlugin;
+import org.rmqtt.store.rocketmq.RemotingShutdown;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -173,11 +176,52 @@ public final class EmbeddedRocketMq implements AutoCloseable {
         return broker;
     }
 
+    /**
+     * Stops the broker, which flushes the commitlog, consume queues and offsets to disk, and the
+     * name server. RocketMQ's own shutdown stops one part after the other and waits for threads
+     * that end only on their own timer; in turn these waits made a stop take 10 s or more. So:
+     * <ul>
+     * <li>the remoting event threads (a 3 s poll each, holding nothing) are ended with an interrupt;
+     * <li>the broker's servers close first: no request arrives from here on;
+     * <li>then the store's shutdown (a fixed 3 s grace for writes in progress, then the flush) runs
+     *     beside the rest of the broker's shutdown, the pop buffer merger's 2 s grace and the name
+     *     server's shutdown, instead of after them. The broker's own call of the store's shutdown
+     *     then returns at once.
+     * </ul>
+     * A write that a broker service attempts during its own stop (pop checkpoints, delayed
+     * messages, transaction markers; none of them used by the gateway) is refused by the
+     * stopping store and stays where it came from, as after any refused write.
+     */
     @Override
     public void close() {
+        long start = System.nanoTime();
+        RemotingShutdown.stopEventThread(broker.getRemotingServer());
+        RemotingShutdown.stopEventThread(broker.getFastRemotingServer());
+        RemotingShutdown.stopEventThread(broker.getBrokerOuterAPI().getRemotingClient());
+        RemotingShutdown.stopEventThread(namesrv.getRemotingServer());
+        RemotingShutdown.stopEventThread(namesrv.getRemotingClient());
+        broker.getRemotingServer().shutdown();
+        if (broker.getFastRemotingServer() != null) {
+            broker.getFastRemotingServer().shutdown();
+        }
+        List<Thread> beside = new ArrayList<>();
+        beside.add(new Thread(broker.getMessageStore()::shutdown, "rmqtt-store-shutdown"));
+        if (broker.getPopMessageProcessor() != null && broker.getPopMessageProcessor().getPopBufferMergeService() != null) {
+            beside.add(new Thread(broker.getPopMessageProcessor().getPopBufferMergeService()::shutdown, "rmqtt-pop-shutdown"));
+        }
+        // The broker tells the name server it leaves; a name server already gone refuses the
+        // connection at once, which is fine when it stops too.
+        beside.add(new Thread(namesrv::shutdown, "rmqtt-namesrv-shutdown"));
+        beside.forEach(Thread::start);
         broker.shutdown();
-        namesrv.shutdown();
-        LOG.info("Embedded RocketMQ stopped");
+        for (Thread t : beside) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        LOG.info("Embedded RocketMQ stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     }
 
     private static int freePort() throws IOException {

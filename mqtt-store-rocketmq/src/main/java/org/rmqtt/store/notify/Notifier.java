@@ -28,6 +28,7 @@ import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.store.LmqDispatch;
 import org.rmqtt.store.StoreException;
+import org.rmqtt.store.rocketmq.RemotingShutdown;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -218,7 +219,9 @@ public final class Notifier implements AutoCloseable {
 
     @Override
     public void close() {
+        RemotingShutdown.stopEventThread(consumer);
         consumer.shutdown();
+        RemotingShutdown.stopEventThread(redispatcher);
         redispatcher.shutdown();
     }
 }

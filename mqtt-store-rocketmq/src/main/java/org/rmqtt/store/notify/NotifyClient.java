@@ -22,6 +22,7 @@ import org.rmqtt.common.health.Counters;
 import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.common.notify.TopicEventCodec;
+import org.rmqtt.store.rocketmq.RemotingShutdown;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -247,6 +248,7 @@ public final class NotifyClient implements AutoCloseable {
 
     @Override
     public void close() {
+        RemotingShutdown.stopEventThread(client);
         client.shutdown();
         // Nothing more is sent: whoever waits for a hand-over is released.
         outboxes.values().forEach(box -> {

@@ -17,6 +17,7 @@ import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.rmqtt.common.health.Counters;
 import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.notify.TopicEventCodec;
+import org.rmqtt.store.rocketmq.RemotingShutdown;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,6 +143,7 @@ public final class NotifyServer implements AutoCloseable {
 
     @Override
     public void close() {
+        RemotingShutdown.stopEventThread(server);
         server.shutdown();
         executor.shutdownNow();
     }

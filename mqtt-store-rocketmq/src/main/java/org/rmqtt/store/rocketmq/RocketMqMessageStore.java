@@ -399,6 +399,7 @@ public final class RocketMqMessageStore implements MessageStore {
 
     @Override
     public void close() {
+        RemotingShutdown.stopEventThread(producer);
         producer.shutdown();
         blockingCalls.shutdownNow();
     }
