@@ -50,7 +50,8 @@ class ClusterWalkthroughIT {
             parallel(List.of(1, 2), i -> dist.startDaemon("gw" + i, "mqtt-gateway", " ready: MQTT on", START,
                     "--node.id=gw" + i, "--mqtt.host=127.0.0.1", "--mqtt.port=" + mqttPorts[i - 1],
                     "--notify.port=" + Distribution.freePort(), "--rocketmq.namesrv=127.0.0.1:" + namesrvPort,
-                    "--meta.peers=" + peers, "--meta.timeout=30s"));
+                    "--meta.peers=" + peers, "--meta.timeout=30s",
+                    "--admin.port=" + Distribution.freePort(), "--auth.chain=anonymous"));
 
             try (MqttClients.Subscriber on1 = MqttClients.subscribe(mqttPorts[0], "sub-1", "walk/to-1/#");
                     MqttClients.Subscriber on2 = MqttClients.subscribe(mqttPorts[1], "sub-2", "walk/to-2/+")) {
