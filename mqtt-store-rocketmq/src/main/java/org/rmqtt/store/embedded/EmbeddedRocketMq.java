@@ -87,7 +87,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             nsConfig.setConfigStorePath(dataDir.resolve("namesrv/namesrv.properties").toString());
             // Sized for one small node: a pool's threads are created by its first tasks and then stay.
             nsConfig.setDefaultThreadPoolNums(2);
-            nsConfig.setClientRequestThreadPoolNums(1);
+            nsConfig.setClientRequestThreadPoolNums(2);
             smallServer(nsNetty);
             NamesrvController namesrv = new NamesrvController(nsConfig, nsNetty, smallClient());
             if (!namesrv.initialize()) {
