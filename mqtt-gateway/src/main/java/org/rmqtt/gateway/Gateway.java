@@ -3,6 +3,9 @@ package org.rmqtt.gateway;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
@@ -46,6 +49,9 @@ import org.rmqtt.meta.MetaClient;
 import org.rmqtt.meta.client.RatisMetaClient;
 import org.rmqtt.store.CoalescingMessageStore;
 import org.rmqtt.store.MessageStore;
+import org.rmqtt.store.embedded.EmbeddedRocketMq;
+import org.rmqtt.store.embedded.InProcessMessageStore;
+import org.rmqtt.store.embedded.InProcessNotifier;
 import org.rmqtt.store.notify.NotifyClient;
 import org.rmqtt.store.notify.NotifyHandler;
 import org.rmqtt.store.notify.NotifyServer;
@@ -63,12 +69,16 @@ public final class Gateway implements AutoCloseable {
     private static final long HEARTBEAT_SECONDS = 10;
     /** How often the live nodes are compared with the last look, for the wills of nodes that died. */
     private static final long WILL_WATCH_MILLIS = 1_000;
+    /** Reads of the in-process store (they may touch the disk, so not on event loops). */
+    private static final int STORE_READ_THREADS = 2;
 
     private final GatewayConfig config;
     private final MetaClient meta;
     private final Counters counters = new Counters();
     /** Fault tests only: events this node drops as if they were lost on the way. */
     private final Predicate<TopicEvent> loseEvent;
+    /** The broker in this process, or null; with rocketmq.embedded.inProcess its store is used directly. */
+    private final EmbeddedRocketMq embedded;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private InetSocketAddress mqttAddress;
     private InetSocketAddress tlsAddress;
@@ -82,13 +92,22 @@ public final class Gateway implements AutoCloseable {
     private Security security;
 
     public Gateway(GatewayConfig config, MetaClient meta) {
-        this(config, meta, event -> false);
+        this(config, meta, null, event -> false);
+    }
+
+    /**
+     * A gateway in the process of {@code embedded}: with {@code rocketmq.embedded.inProcess} it
+     * writes to, reads from and learns of messages from that broker's store without remoting.
+     */
+    public Gateway(GatewayConfig config, MetaClient meta, EmbeddedRocketMq embedded) {
+        this(config, meta, embedded, event -> false);
     }
 
     /** For fault tests: {@code loseEvent} picks notify events to drop on arrival. */
-    Gateway(GatewayConfig config, MetaClient meta, Predicate<TopicEvent> loseEvent) {
+    Gateway(GatewayConfig config, MetaClient meta, EmbeddedRocketMq embedded, Predicate<TopicEvent> loseEvent) {
         this.config = config;
         this.meta = meta;
+        this.embedded = embedded;
         this.loseEvent = loseEvent;
         this.metrics = new GatewayMetrics(config.nodeId());
         metrics.bindViolations(violations);
@@ -114,10 +133,20 @@ public final class Gateway implements AutoCloseable {
         String instance = nodeId.replaceAll("[^A-Za-z0-9_-]", "_");
         TopicMapper mapper = config.topicMapper();
 
-        RocketMqMessageStore store = new RocketMqMessageStore(config.namesrv(), instance, mapper, config.brokerPlugin());
-        started.push(store);
-        store.start();
-        store.requireRoute(config.redispatchTopic());
+        // Without the dispatch plug-in (tests playing an external broker) backend messages need the notifier's redispatch.
+        boolean inProcess = embedded != null && config.embeddedInProcess() && embedded.dispatchPlugin();
+        MessageStore store;
+        if (inProcess) {
+            InProcessMessageStore local = InProcessMessageStore.on(embedded, mapper, STORE_READ_THREADS);
+            started.push(local);
+            store = local;
+        } else {
+            RocketMqMessageStore remote = new RocketMqMessageStore(config.namesrv(), instance, mapper, config.brokerPlugin());
+            started.push(remote);
+            remote.start();
+            remote.requireRoute(config.redispatchTopic());
+            store = remote;
+        }
         MessageStore timedStore = metrics.timed(store);
 
         SubscriptionIndex[] indexRef = new SubscriptionIndex[1];
@@ -234,13 +263,34 @@ public final class Gateway implements AutoCloseable {
         // A view read each time; meta is written only when a node went away.
         timers.scheduleWithFixedDelay(wills::collectOrphans, 0, WILL_WATCH_MILLIS, TimeUnit.MILLISECONDS);
 
-        Notifier notifier = new Notifier(config.namesrv(), config.notifierGroup(), instance, mapper.rocketTopics(),
-                config.redispatchTopic(), topic -> notifyAddresses(meta.nodesMatching(topic)),
-                meta::matchingWildcardFilters, notifyClient,
-                (topic, payload, qos) -> publishing.retainFromBackend(topic, payload, qos, config.metaTimeout()));
-        notifier.lagListener(metrics.notifyLagRecorder());
-        started.push(notifier);
-        notifier.start();
+        if (inProcess) {
+            started.push(embedded.notifier().listen(mapper.rocketTopics(), new InProcessNotifier.Listener() {
+                @Override
+                public void onStored(List<TopicEvent> events) {
+                    // To this node directly; to any other node with a matching subscription as the notifier would.
+                    Map<String, List<TopicEvent>> byNode = new HashMap<>();
+                    for (TopicEvent event : events) {
+                        for (String address : notifyAddresses(meta.nodesMatching(event.topic()))) {
+                            byNode.computeIfAbsent(address, a -> new ArrayList<>()).add(event);
+                        }
+                    }
+                    byNode.forEach(notifyClient::sendAll);
+                }
+
+                @Override
+                public void onBackendRetained(String topic, byte[] payload, int qos) {
+                    publishing.retainFromBackend(topic, payload, qos, config.metaTimeout());
+                }
+            }));
+        } else {
+            Notifier notifier = new Notifier(config.namesrv(), config.notifierGroup(), instance, mapper.rocketTopics(),
+                    config.redispatchTopic(), topic -> notifyAddresses(meta.nodesMatching(topic)),
+                    meta::matchingWildcardFilters, notifyClient,
+                    (topic, payload, qos) -> publishing.retainFromBackend(topic, payload, qos, config.metaTimeout()));
+            notifier.lagListener(metrics.notifyLagRecorder());
+            started.push(notifier);
+            notifier.start();
+        }
         if (config.adminEnabled()) {
             // Started last, stopped first: it reports on everything above.
             AdminToken token = config.adminTokenFile().isEmpty() ? null : AdminToken.read(java.nio.file.Path.of(config.adminTokenFile()));
@@ -250,7 +300,8 @@ public final class Gateway implements AutoCloseable {
             started.push(adminServer);
             adminPort = adminServer.bind(config.adminHost(), config.adminPort()).getPort();
         }
-        LOG.info("Gateway {} ready: MQTT on {}, notify on {}, RocketMQ {}", nodeId, self.mqttAddress(), notifyAddress, config.namesrv());
+        LOG.info("Gateway {} ready: MQTT on {}, notify on {}, RocketMQ {}{}", nodeId, self.mqttAddress(), notifyAddress,
+                config.namesrv(), inProcess ? " (in this process, used directly)" : "");
     }
 
     /**

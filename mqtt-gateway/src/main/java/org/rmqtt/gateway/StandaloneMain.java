@@ -94,7 +94,7 @@ public final class StandaloneMain {
             }
             Gateway gateway = null;
             if (config.gatewayEnabled()) {
-                gateway = new Gateway(config, meta);
+                gateway = new Gateway(config, meta, rocketMq);
                 gateway.start();
             } else {
                 LOG.info("RocketMQ only (gateway.enabled=false): name server {}", config.namesrv());

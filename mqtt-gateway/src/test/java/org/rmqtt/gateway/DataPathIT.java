@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rmqtt.gateway.MqttTestClient.Received;
 
-/** Device → RocketMQ → device through one real gateway, with a real MQTT client. */
+/** Device → RocketMQ → device through one real gateway (in the broker's process, as the standalone runs), with a real MQTT client. */
 class DataPathIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static Gateway gateway;
@@ -21,7 +21,7 @@ class DataPathIT {
     @BeforeAll
     static void start() {
         // Devices publish to a '$' topic below, which the default configuration refuses.
-        gateway = TestGateways.start(Map.of("publish.allowDollarTopics", "true"));
+        gateway = TestGateways.startInProcess(Map.of("publish.allowDollarTopics", "true"));
     }
 
     @AfterAll

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,7 +33,7 @@ class EmptyPayloadIT {
 
     @BeforeAll
     static void start() {
-        gateway = TestGateways.start();
+        gateway = TestGateways.startInProcess(Map.of());
     }
 
     @AfterAll

@@ -48,16 +48,25 @@ public final class TestGateways {
 
     /** A gateway of the cluster that {@code meta} serves, with some settings changed (e.g. node.id). */
     public static Gateway start(org.rmqtt.meta.MetaClient meta, Map<String, String> overrides) {
-        return start(meta, overrides, event -> false);
+        return start(meta, overrides, null, event -> false);
+    }
+
+    /**
+     * A gateway in the process of the shared broker that uses its store directly, as the
+     * standalone does (rocketmq.embedded.inProcess): no remoting to the broker, events from the
+     * store's dispatch. Other gateways of the shared cluster still get their events by notify RPC.
+     */
+    public static Gateway startInProcess(Map<String, String> overrides) {
+        return start(META, overrides, rocketMq(), event -> false);
     }
 
     /** A gateway that drops the notify events {@code loseEvent} picks, as if they were lost on the way. */
     static Gateway start(org.rmqtt.meta.MetaClient meta,
                          java.util.function.Predicate<org.rmqtt.common.notify.TopicEvent> loseEvent) {
-        return start(meta, Map.of(), loseEvent);
+        return start(meta, Map.of(), null, loseEvent);
     }
 
-    private static Gateway start(org.rmqtt.meta.MetaClient meta, Map<String, String> overrides,
+    private static Gateway start(org.rmqtt.meta.MetaClient meta, Map<String, String> overrides, EmbeddedRocketMq embedded,
                                  java.util.function.Predicate<org.rmqtt.common.notify.TopicEvent> loseEvent) {
         try {
             Path dataDir = Files.createTempDirectory("rmqtt-gw-");
@@ -74,7 +83,7 @@ public final class TestGateways {
                     Map.entry("topic.rules", "sensors/#=sensors"),
                     Map.entry("auth.chain", "anonymous"),
                     Map.entry("rocketmq.dispatchPlugin", Boolean.toString(SharedRocketMq.WITH_PLUGIN)))).with(overrides);
-            Gateway gateway = new Gateway(config, meta, loseEvent);
+            Gateway gateway = new Gateway(config, meta, embedded, loseEvent);
             gateway.start();
             return gateway;
         } catch (java.io.IOException e) {

@@ -25,8 +25,12 @@ public final class LmqDispatch {
 
         /** The result of dispatch on {@code m}, or null if it carries none (not, or not yet, dispatched). */
         public static Dispatched of(Message m) {
-            String dispatch = m.getProperty(MessageConst.PROPERTY_INNER_MULTI_DISPATCH);
-            String offsets = m.getProperty(MessageConst.PROPERTY_INNER_MULTI_QUEUE_OFFSET);
+            return of(m.getProperty(MessageConst.PROPERTY_INNER_MULTI_DISPATCH),
+                    m.getProperty(MessageConst.PROPERTY_INNER_MULTI_QUEUE_OFFSET));
+        }
+
+        /** From the two properties' values; null if either is missing. */
+        public static Dispatched of(String dispatch, String offsets) {
             if (dispatch == null || offsets == null) {
                 return null;
             }

@@ -76,6 +76,7 @@ public final class GatewayConfig {
     private static final Key<Integer> EMBEDDED_NAMESRV_PORT = key("rocketmq.embedded.namesrvPort", "9876", GatewayConfig::port);
     private static final Key<Integer> EMBEDDED_BROKER_PORT = key("rocketmq.embedded.brokerPort", "10911", GatewayConfig::port);
     private static final Key<Boolean> EMBEDDED_SYNC_FLUSH = key("rocketmq.embedded.flush", "async", GatewayConfig::syncFlush);
+    private static final Key<Boolean> EMBEDDED_IN_PROCESS = key("rocketmq.embedded.inProcess", "true", GatewayConfig::bool);
     private static final Key<Boolean> GATEWAY_ENABLED = key("gateway.enabled", "true", GatewayConfig::bool);
     private static final Key<Boolean> META_EMBEDDED = key("meta.embedded", "false", GatewayConfig::bool);
     private static final Key<String> META_PEERS = key("meta.peers", "", s -> s);
@@ -436,6 +437,14 @@ public final class GatewayConfig {
      */
     public boolean embeddedSyncFlush() {
         return get(EMBEDDED_SYNC_FLUSH);
+    }
+
+    /**
+     * Whether a gateway in the same process as the embedded broker uses its store directly (no
+     * remoting, no notify consumer) rather than the remoting path a remote broker needs.
+     */
+    public boolean embeddedInProcess() {
+        return get(EMBEDDED_IN_PROCESS);
     }
 
     /** False: this process runs only the embedded RocketMQ (and meta if embedded), no MQTT gateway. */

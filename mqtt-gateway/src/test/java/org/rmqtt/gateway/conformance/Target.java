@@ -8,8 +8,8 @@ import org.rmqtt.gateway.connection.Violation;
 
 /**
  * The server the conformance suite talks to: by default a gateway started in this JVM (on the
- * shared RocketMQ), or the broker named by {@code -Dconformance.target=host:port} (e.g. Mosquitto,
- * to compare). One per test class; {@link #close} stops what it started.
+ * shared RocketMQ, whose store it uses in-process as the standalone does), or the broker named by
+ * {@code -Dconformance.target=host:port} (e.g. Mosquitto, to compare). One per test class; {@link #close} stops what it started.
  *
  * <p>The in-process gateway runs with {@code subscribe.deny=test/nosubscribe},
  * {@code subscribe.maxPerSession=10} and a 2 s connect timeout, which some tests rely on.
@@ -45,7 +45,7 @@ final class Target implements AutoCloseable {
         config.put("subscribe.maxPerSession", Integer.toString(MAX_SUBSCRIPTIONS));
         config.put("mqtt.connectTimeoutSeconds", "2");
         config.putAll(overrides);
-        Gateway gateway = TestGateways.start(config);
+        Gateway gateway = TestGateways.startInProcess(config);
         return new Target(gateway, "127.0.0.1", gateway.mqttPort());
     }
 

@@ -40,11 +40,16 @@ public final class EmbeddedRocketMq implements AutoCloseable {
     private final NamesrvController namesrv;
     private final BrokerController broker;
     private final String namesrvAddress;
+    private final InProcessNotifier notifier;
+    private final boolean dispatchPlugin;
 
-    private EmbeddedRocketMq(NamesrvController namesrv, BrokerController broker, String namesrvAddress) {
+    private EmbeddedRocketMq(NamesrvController namesrv, BrokerController broker, String namesrvAddress,
+                             InProcessNotifier notifier, boolean dispatchPlugin) {
         this.namesrv = namesrv;
         this.broker = broker;
         this.namesrvAddress = namesrvAddress;
+        this.notifier = notifier;
+        this.dispatchPlugin = dispatchPlugin;
     }
 
     /**
@@ -83,7 +88,11 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             nsConfig.setRocketmqHome(dataDir.toString());
             nsConfig.setKvConfigPath(dataDir.resolve("namesrv/kvConfig.json").toString());
             nsConfig.setConfigStorePath(dataDir.resolve("namesrv/namesrv.properties").toString());
-            NamesrvController namesrv = new NamesrvController(nsConfig, nsNetty, new NettyClientConfig());
+            // Sized for one small node: a pool's threads are created by its first tasks and then stay.
+            nsConfig.setDefaultThreadPoolNums(2);
+            nsConfig.setClientRequestThreadPoolNums(2);
+            smallServer(nsNetty);
+            NamesrvController namesrv = new NamesrvController(nsConfig, nsNetty, smallClient());
             if (!namesrv.initialize()) {
                 throw new StoreException("embedded RocketMQ name server failed to initialize");
             }
@@ -103,12 +112,14 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             brokerConfig.setAutoCreateTopicEnable(false);
             // Under a burst, sends wait in the broker's queue; past this it answers "busy".
             brokerConfig.setWaitTimeMillsInSendQueue(1_000);
+            smallPools(brokerConfig);
             if (dispatchPlugin) {
                 brokerConfig.setMessageStorePlugIn(LmqDispatchPlugin.class.getName());
             }
             NettyServerConfig brokerNetty = new NettyServerConfig();
             brokerNetty.setBindAddress(HOST);
             brokerNetty.setListenPort(port);
+            smallServer(brokerNetty);
             MessageStoreConfig store = new MessageStoreConfig();
             Path storeRoot = dataDir.resolve("store");
             store.setStorePathRootDir(storeRoot.toString());
@@ -122,16 +133,21 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             // Delayed messages are not used here; the timer wheel's flush took up to a third of
             // the CPU of an otherwise idle standalone process.
             store.setTimerWheelEnable(false);
+            // Nothing here looks messages up by key; the index costs a large mapped file and work per message.
+            store.setMessageIndexEnable(false);
             store.setFlushDiskType(syncFlush ? FlushDiskType.SYNC_FLUSH : FlushDiskType.ASYNC_FLUSH);
-            BrokerController broker = new BrokerController(brokerConfig, brokerNetty, new NettyClientConfig(), store);
+            BrokerController broker = new BrokerController(brokerConfig, brokerNetty, smallClient(), store);
             if (!broker.initialize()) {
                 namesrv.shutdown();
                 throw new StoreException("embedded RocketMQ broker failed to initialize (data in " + storeRoot + ")");
             }
+            // Registered before the store's reput thread starts, which walks the list unguarded.
+            InProcessNotifier notifier = new InProcessNotifier(BROKER_NAME, broker.getMessageStore());
+            broker.getMessageStore().addDispatcher(notifier);
             broker.start();
             LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, {}, data {}", nsAddr, BROKER_NAME, HOST,
                     port, store.getFlushDiskType(), dataDir);
-            return new EmbeddedRocketMq(namesrv, broker, nsAddr);
+            return new EmbeddedRocketMq(namesrv, broker, nsAddr, notifier, dispatchPlugin);
         } catch (StoreException e) {
             throw e;
         } catch (Exception e) {
@@ -174,6 +190,19 @@ public final class EmbeddedRocketMq implements AutoCloseable {
 
     public BrokerController broker() {
         return broker;
+    }
+
+    /**
+     * Whether the broker runs the LMQ dispatch plug-in. Without it a backend's message reaches
+     * MQTT subscribers only through the notifier's redispatch, which needs the remoting path.
+     */
+    public boolean dispatchPlugin() {
+        return dispatchPlugin;
+    }
+
+    /** Where a gateway in this process learns of new messages from the store's dispatch. */
+    public InProcessNotifier notifier() {
+        return notifier;
     }
 
     /**
@@ -222,6 +251,43 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             }
         }
         LOG.info("Embedded RocketMQ stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    /**
+     * Pools for a node of a couple of cores. The broker's defaults (16-32 threads for pulls, client
+     * and consumer management, admin, ...) are for a dedicated broker host; each pool grows to
+     * its full size under modest traffic and its threads then stay.
+     */
+    private static void smallPools(BrokerConfig config) {
+        config.setSendMessageThreadPoolNums(2);
+        config.setPutMessageFutureThreadPoolNums(2);
+        config.setPullMessageThreadPoolNums(4);
+        config.setLitePullMessageThreadPoolNums(2);
+        config.setAckMessageThreadPoolNums(2);
+        config.setProcessReplyMessageThreadPoolNums(2);
+        config.setQueryMessageThreadPoolNums(2);
+        config.setAdminBrokerThreadPoolNums(2);
+        config.setClientManageThreadPoolNums(2);
+        config.setConsumerManageThreadPoolNums(2);
+        config.setHeartbeatThreadPoolNums(2);
+        config.setEndTransactionThreadPoolNums(2);
+        config.setLoadBalanceProcessorThreadPoolNums(2);
+        config.setRecoverThreadPoolNums(2);
+        // POP consumption (gRPC proxy clients) is not offered here; one revive queue, not eight.
+        config.setReviveQueueNum(1);
+    }
+
+    private static void smallServer(NettyServerConfig config) {
+        config.setServerWorkerThreads(2);
+        config.setServerSelectorThreads(1);
+        config.setServerCallbackExecutorThreads(1);
+    }
+
+    private static NettyClientConfig smallClient() {
+        NettyClientConfig config = new NettyClientConfig();
+        config.setClientWorkerThreads(1);
+        config.setClientCallbackExecutorThreads(1);
+        return config;
     }
 
     private static int freePort() throws IOException {

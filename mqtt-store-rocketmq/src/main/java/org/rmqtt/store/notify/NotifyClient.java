@@ -121,6 +121,18 @@ public final class NotifyClient implements AutoCloseable {
         return queued.handed();
     }
 
+    /**
+     * {@link #send} of each event, without waiting for the hand-over; events for this node itself
+     * are handed over as one batch.
+     */
+    public void sendAll(String address, List<TopicEvent> events) {
+        if (address.equals(localAddress)) {
+            localHandler.onTopicEvents(events);
+            return;
+        }
+        events.forEach(event -> send(address, event));
+    }
+
     private void flush(String address, Outbox box) {
         List<Queued> batch = new ArrayList<>(Math.min(MAX_BATCH, box.size.get()));
         Queued e;

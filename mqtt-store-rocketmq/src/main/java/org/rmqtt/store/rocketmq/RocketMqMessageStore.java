@@ -42,14 +42,11 @@ import org.apache.rocketmq.remoting.protocol.header.PullMessageRequestHeader;
 import org.apache.rocketmq.remoting.protocol.route.BrokerData;
 import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
 import org.rmqtt.common.mapping.TopicMapper;
-import org.rmqtt.common.message.MessageProperties;
-import org.rmqtt.store.LmqDispatch;
 import org.rmqtt.store.MessageStore;
 import org.rmqtt.store.PublishReceipt;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.PullBatch;
 import org.rmqtt.store.StoreException;
-import org.rmqtt.store.StoredMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,7 +128,7 @@ public final class RocketMqMessageStore implements MessageStore {
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
         try {
             // One queue per MQTT topic keeps a topic's messages in order for backend consumers too.
-            producer.send(msg, (mqs, m, topic) -> mqs.get(Math.floorMod(topic.hashCode(), mqs.size())),
+            producer.send(msg, (mqs, m, topic) -> mqs.get(MqttMessages.queueOf((String) topic, mqs.size())),
                     request.topic(), callback(result), TIMEOUT_MS);
         } catch (Exception e) {
             result.completeExceptionally(sendFailure("send failed: ", e));
@@ -155,7 +152,7 @@ public final class RocketMqMessageStore implements MessageStore {
             return CompletableFuture.failedFuture(new StoreException("no route for RocketMQ topic " + rocketTopic));
         }
         List<MessageQueue> queues = info.getMessageQueueList();
-        MessageQueue queue = queues.get(Math.floorMod(requests.get(0).topic().hashCode(), queues.size()));
+        MessageQueue queue = queues.get(MqttMessages.queueOf(requests.get(0).topic(), queues.size()));
         List<Message> batch = new ArrayList<>(requests.size());
         requests.forEach(r -> batch.add(toMessage(r)));
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
@@ -168,25 +165,7 @@ public final class RocketMqMessageStore implements MessageStore {
     }
 
     private Message toMessage(PublishRequest request) {
-        Message msg = new Message(mapper.rocketTopic(request.topic()), MessageProperties.body(request.payload()));
-        if (request.payload().length == 0) {
-            msg.putUserProperty(MessageProperties.MQTT_EMPTY, "true");
-        }
-        msg.putUserProperty(MessageProperties.MQTT_TOPIC, request.topic());
-        msg.putUserProperty(MessageProperties.MQTT_QOS, Integer.toString(request.qos()));
-        if (request.retain()) {
-            msg.putUserProperty(MessageProperties.MQTT_RETAIN, "true");
-        }
-        if (request.clientId() != null) {
-            msg.putUserProperty(MessageProperties.MQTT_CLIENT_ID, request.clientId());
-        }
-        if (!request.wildcardFilters().isEmpty()) {
-            // For a broker with the dispatch plug-in, which checks each filter against the topic.
-            msg.putUserProperty(MessageProperties.MQTT_DISPATCH_FILTERS, MessageProperties.encodeFilters(request.wildcardFilters()));
-        }
-        // A broker with the plug-in recomputes the list; one without takes it as it is.
-        LmqDispatch.setOn(msg, request.lmqs());
-        return msg;
+        return MqttMessages.toMessage(mapper, request);
     }
 
     private static SendCallback callback(CompletableFuture<PublishReceipt> result) {
@@ -267,27 +246,7 @@ public final class RocketMqMessageStore implements MessageStore {
             return new PullBatch(PullBatch.Status.OFFSET_MOVED, List.of(), pulled.getNextBeginOffset());
         }
         List<MessageExt> found = MessageDecoder.decodesBatch(ByteBuffer.wrap(pulled.getMessageBinary()), true, true, true);
-        List<StoredMessage> messages = new ArrayList<>(found.size());
-        long expected = offset;
-        for (MessageExt m : found) {
-            long lmqOffset = lmqOffset(m, lmq, expected);
-            expected = lmqOffset + 1;
-            String topic = m.getUserProperty(MessageProperties.MQTT_TOPIC);
-            if (topic == null) {
-                continue; // not an MQTT message; nothing to deliver
-            }
-            messages.add(new StoredMessage(topic,
-                    MessageProperties.qos(m.getUserProperty(MessageProperties.MQTT_QOS)),
-                    "true".equals(m.getUserProperty(MessageProperties.MQTT_RETAIN)),
-                    MessageProperties.payload(m.getUserProperty(MessageProperties.MQTT_EMPTY), m.getBody()), lmqOffset));
-        }
-        return new PullBatch(PullBatch.Status.FOUND, messages, Math.max(expected, pulled.getNextBeginOffset()));
-    }
-
-    /** A decoded message carries its offset in each LMQ in a list parallel to the dispatch list. */
-    static long lmqOffset(MessageExt m, String lmq, long fallback) {
-        LmqDispatch.Dispatched dispatched = LmqDispatch.Dispatched.of(m);
-        return dispatched == null ? fallback : dispatched.offsetOf(lmq, fallback);
+        return MqttMessages.found(lmq, offset, found, pulled.getNextBeginOffset());
     }
 
     @Override

@@ -1,0 +1,237 @@
+package org.rmqtt.store.embedded;
+
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.ToIntFunction;
+import org.apache.rocketmq.common.MixAll;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageAccessor;
+import org.apache.rocketmq.common.message.MessageClientIDSetter;
+import org.apache.rocketmq.common.message.MessageConst;
+import org.apache.rocketmq.common.message.MessageDecoder;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.common.message.MessageExtBrokerInner;
+import org.apache.rocketmq.store.GetMessageResult;
+import org.apache.rocketmq.store.PutMessageResult;
+import org.apache.rocketmq.store.PutMessageStatus;
+import org.rmqtt.common.mapping.TopicMapper;
+import org.rmqtt.store.MessageStore;
+import org.rmqtt.store.PublishReceipt;
+import org.rmqtt.store.PublishRequest;
+import org.rmqtt.store.PullBatch;
+import org.rmqtt.store.StoreException;
+import org.rmqtt.store.rocketmq.MqttMessages;
+
+/**
+ * {@link MessageStore} on the message store of the broker in this JVM: writes and reads go to
+ * RocketMQ's store directly, with no remoting in between. Messages are built as for the remoting
+ * path and stored as the broker's send processor stores them, so backends and the dispatch
+ * plug-in see the same messages either way.
+ *
+ * <p>A write appends to the commitlog in the caller's thread (a copy into mapped memory, as the
+ * broker's send thread would do; the flush, with SYNC_FLUSH, completes the future later on the
+ * store's flush thread). Reads and offset queries may touch the disk, so they run on a small
+ * pool of their own. Futures complete on store threads: callers hop back to their own.
+ */
+public final class InProcessMessageStore implements MessageStore {
+    /** The group reads are counted under in the store's statistics. */
+    static final String READ_GROUP = MixAll.LMQ_PREFIX + "rmqtt_gateway";
+
+    private final org.apache.rocketmq.store.MessageStore store;
+    private final TopicMapper mapper;
+    private final String brokerName;
+    private final String clusterName;
+    private final SocketAddress storeHost;
+    private final ToIntFunction<String> writeQueues;
+    private final ExecutorService reads;
+
+    /**
+     * @param store       the broker's store (with its plug-ins)
+     * @param writeQueues RocketMQ topic → its number of write queues
+     */
+    public InProcessMessageStore(org.apache.rocketmq.store.MessageStore store, TopicMapper mapper, String brokerName,
+                                 String clusterName, SocketAddress storeHost, ToIntFunction<String> writeQueues,
+                                 int readThreads) {
+        this.store = store;
+        this.mapper = mapper;
+        this.brokerName = brokerName;
+        this.clusterName = clusterName;
+        this.storeHost = storeHost;
+        this.writeQueues = writeQueues;
+        this.reads = Executors.newFixedThreadPool(readThreads, r -> {
+            Thread t = new Thread(r, "rmqtt-store-read");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** On the embedded broker, with its topics. */
+    public static InProcessMessageStore on(EmbeddedRocketMq rocketMq, TopicMapper mapper, int readThreads) {
+        var broker = rocketMq.broker();
+        return new InProcessMessageStore(broker.getMessageStore(), mapper, broker.getBrokerConfig().getBrokerName(),
+                broker.getBrokerConfig().getBrokerClusterName(), broker.getStoreHost(), topic -> {
+                    var config = broker.getTopicConfigManager().selectTopicConfig(topic);
+                    return config == null ? 0 : config.getWriteQueueNums();
+                }, readThreads);
+    }
+
+    @Override
+    public CompletableFuture<PublishReceipt> publish(PublishRequest request) {
+        try {
+            return put(request).thenApply(this::receipt);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * The messages are appended one after the other without waiting for each to be flushed (the
+     * store appends in call order), so SYNC_FLUSH flushes them in one group commit. A message
+     * refused at once ends the batch: nothing after it is stored ahead of the client's resend.
+     */
+    @Override
+    public CompletableFuture<Void> publishAll(List<PublishRequest> requests) {
+        CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+        for (PublishRequest request : requests) {
+            CompletableFuture<PutMessageResult> put;
+            try {
+                put = put(request);
+            } catch (RuntimeException e) {
+                return all.thenCombine(CompletableFuture.failedFuture(e), (a, b) -> null);
+            }
+            CompletableFuture<PublishReceipt> stored = put.thenApply(this::receipt);
+            all = all.thenCombine(stored, (a, b) -> null);
+            if (stored.isCompletedExceptionally()) {
+                break;
+            }
+        }
+        return all;
+    }
+
+    private CompletableFuture<PutMessageResult> put(PublishRequest request) {
+        Message msg = MqttMessages.toMessage(mapper, request);
+        int queues = writeQueues.applyAsInt(msg.getTopic());
+        if (queues <= 0) {
+            throw new StoreException("RocketMQ topic " + msg.getTopic() + " does not exist on broker " + brokerName);
+        }
+        MessageExtBrokerInner inner = new MessageExtBrokerInner();
+        inner.setTopic(msg.getTopic());
+        inner.setQueueId(MqttMessages.queueOf(request.topic(), queues));
+        inner.setBody(msg.getBody());
+        inner.setFlag(msg.getFlag());
+        Map<String, String> properties = msg.getProperties();
+        // What a producer and the broker's send processor add: an id backends can look the message up by, the cluster.
+        properties.put(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, MessageClientIDSetter.createUniqID());
+        properties.put(MessageConst.PROPERTY_CLUSTER, clusterName);
+        MessageAccessor.setProperties(inner, properties);
+        inner.setPropertiesString(MessageDecoder.messageProperties2String(properties));
+        inner.setTagsCode(MessageExtBrokerInner.tagsString2tagsCode(inner.getTags()));
+        inner.setBornTimestamp(System.currentTimeMillis());
+        inner.setBornHost(storeHost);
+        inner.setStoreHost(storeHost);
+        inner.setReconsumeTimes(0);
+        return store.asyncPutMessage(inner).thenApply(result -> {
+            if (result == null) {
+                throw new StoreException("the message store did not answer (shutting down?)");
+            }
+            if (!result.isOk()) {
+                throw failure(result.getPutMessageStatus());
+            }
+            result.getAppendMessageResult().setMsgId(inner.getProperty(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX));
+            return result;
+        });
+    }
+
+    /** Refusals of the message itself are permanent, as the remoting path's MESSAGE_ILLEGAL is. */
+    static StoreException failure(PutMessageStatus status) {
+        boolean permanent = status == PutMessageStatus.MESSAGE_ILLEGAL || status == PutMessageStatus.PROPERTIES_SIZE_EXCEEDED;
+        return new StoreException("RocketMQ store answered " + status, null, permanent);
+    }
+
+    private PublishReceipt receipt(PutMessageResult result) {
+        return new PublishReceipt(result.getAppendMessageResult().getMsgId(), brokerName);
+    }
+
+    @Override
+    public CompletableFuture<PullBatch> pull(String broker, String lmq, long offset, int max) {
+        if (!brokerName.equals(broker)) {
+            return CompletableFuture.failedFuture(new StoreException("no broker " + broker + " in this process"));
+        }
+        return CompletableFuture.supplyAsync(() -> read(lmq, offset, max), reads);
+    }
+
+    private PullBatch read(String lmq, long offset, int max) {
+        GetMessageResult result = store.getMessage(READ_GROUP, lmq, MixAll.LMQ_QUEUE_ID, offset, max, null);
+        if (result == null) {
+            throw new StoreException("pull " + lmq + "@" + brokerName + " failed: the message store is not readable");
+        }
+        try {
+            long next = result.getNextBeginOffset();
+            // As the broker's pull processor answers, and the remoting client reads the answer.
+            switch (result.getStatus()) {
+                case FOUND -> {
+                    List<MessageExt> found = new ArrayList<>(result.getMessageBufferList().size());
+                    for (ByteBuffer buffer : result.getMessageBufferList()) {
+                        MessageExt m = MessageDecoder.decode(buffer.slice(), true, true, false);
+                        if (m != null) {
+                            found.add(m);
+                        }
+                    }
+                    return MqttMessages.found(lmq, offset, found, next);
+                }
+                case NO_MATCHED_LOGIC_QUEUE, NO_MESSAGE_IN_QUEUE -> {
+                    return offset != 0 ? new PullBatch(PullBatch.Status.OFFSET_MOVED, List.of(), next)
+                            : PullBatch.empty(Math.max(offset, next));
+                }
+                case OFFSET_OVERFLOW_BADLY, OFFSET_TOO_SMALL, OFFSET_RESET -> {
+                    return new PullBatch(PullBatch.Status.OFFSET_MOVED, List.of(), next);
+                }
+                default -> {
+                    // OFFSET_FOUND_NULL, OFFSET_OVERFLOW_ONE, MESSAGE_WAS_REMOVING, NO_MATCHED_MESSAGE
+                    return PullBatch.empty(Math.max(offset, next));
+                }
+            }
+        } finally {
+            result.release();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Map<String, Long>> maxOffsets(String lmq) {
+        return CompletableFuture.supplyAsync(() -> Map.of(brokerName, maxOffset(lmq)), reads);
+    }
+
+    @Override
+    public CompletableFuture<Map<String, Map<String, Long>>> maxOffsets(java.util.Collection<String> lmqs) {
+        return CompletableFuture.supplyAsync(() -> {
+            Map<String, Map<String, Long>> result = new java.util.HashMap<>();
+            for (String lmq : lmqs) {
+                try {
+                    result.put(lmq, Map.of(brokerName, maxOffset(lmq)));
+                } catch (StoreException e) {
+                    // left out, as the port allows: one bad queue does not hide the others
+                }
+            }
+            return result;
+        }, reads);
+    }
+
+    private long maxOffset(String lmq) {
+        try {
+            return store.getMaxOffsetInQueue(lmq, MixAll.LMQ_QUEUE_ID);
+        } catch (Exception e) {
+            throw new StoreException("max offset of " + lmq + "@" + brokerName + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        reads.shutdownNow();
+    }
+}

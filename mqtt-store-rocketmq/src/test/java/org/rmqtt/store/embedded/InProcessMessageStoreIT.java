@@ -1,0 +1,150 @@
+package org.rmqtt.store.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.common.message.Message;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.rmqtt.common.mapping.LmqNames;
+import org.rmqtt.common.mapping.TopicMapper;
+import org.rmqtt.common.message.MessageProperties;
+import org.rmqtt.common.notify.TopicEvent;
+import org.rmqtt.store.PublishRequest;
+import org.rmqtt.store.PullBatch;
+import org.rmqtt.store.StoredMessage;
+import org.rmqtt.store.plugin.LmqDispatchPlugin;
+import org.rmqtt.store.rocketmq.RocketMqMessageStore;
+
+/**
+ * The in-process store and notifier against the embedded broker: what one writes the other path
+ * reads the same, events come from the store's dispatch, backends' messages included.
+ */
+class InProcessMessageStoreIT {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final TopicMapper MAPPER = TopicMapper.parse("sensors/#=sensors", "mqtt_default");
+    private static EmbeddedRocketMq rocketMq;
+    private static InProcessMessageStore store;
+    private static RocketMqMessageStore remote;
+    private static AutoCloseable listening;
+    private static final BlockingQueue<TopicEvent> EVENTS = new LinkedBlockingQueue<>();
+    private static final BlockingQueue<String> RETAINED = new LinkedBlockingQueue<>();
+
+    @BeforeAll
+    static void start() {
+        rocketMq = SharedRocketMq.get();
+        store = InProcessMessageStore.on(rocketMq, MAPPER, 1);
+        remote = new RocketMqMessageStore(rocketMq.namesrvAddress(), "in-process-it", MAPPER, true);
+        remote.start();
+        listening = rocketMq.notifier().listen(MAPPER.rocketTopics(), new InProcessNotifier.Listener() {
+            @Override
+            public void onStored(List<TopicEvent> events) {
+                EVENTS.addAll(events);
+            }
+
+            @Override
+            public void onBackendRetained(String topic, byte[] payload, int qos) {
+                RETAINED.add(topic + "=" + new String(payload, StandardCharsets.UTF_8) + "@" + qos);
+            }
+        });
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        listening.close();
+        store.close();
+        remote.close();
+        LmqDispatchPlugin.useWildcardFilters(topic -> Set.of());
+    }
+
+    private static String unique() {
+        return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    }
+
+    private static TopicEvent eventFor(String topic) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            TopicEvent e = EVENTS.poll(100, TimeUnit.MILLISECONDS);
+            if (e != null && e.topic().equals(topic)) {
+                return e;
+            }
+        }
+        throw new AssertionError("no event for " + topic);
+    }
+
+    @Test
+    void writesAreReadBackInOrderFromEveryLmqAndAnnounced() throws Exception {
+        String topic = "sensors/" + unique() + "/temp";
+        String filter = topic.substring(0, topic.lastIndexOf('/')) + "/+";
+        String lmq = LmqNames.of(topic);
+        assertThat(store.maxOffsets(lmq).join()).containsEntry(EmbeddedRocketMq.BROKER_NAME, 0L);
+        store.publishAll(List.of(
+                new PublishRequest(topic, 1, false, "m0".getBytes(StandardCharsets.UTF_8), "c1", Set.of(filter)),
+                new PublishRequest(topic, 2, true, new byte[0], "c1", Set.of(filter)),
+                new PublishRequest(topic, 0, false, "m2".getBytes(StandardCharsets.UTF_8), "c1", Set.of(filter)))).join();
+
+        TopicEvent first = eventFor(topic);
+        assertThat(first.brokerName()).isEqualTo(EmbeddedRocketMq.BROKER_NAME);
+        assertThat(first.lmqs()).containsExactly(lmq, LmqNames.of(filter));
+        assertThat(first.offsets()).containsExactly(0L, 0L);
+        assertThat(store.maxOffsets(List.of(lmq, LmqNames.of(filter))).join())
+                .containsEntry(lmq, Map.of(EmbeddedRocketMq.BROKER_NAME, 3L))
+                .containsEntry(LmqNames.of(filter), Map.of(EmbeddedRocketMq.BROKER_NAME, 3L));
+
+        for (String read : List.of(lmq, LmqNames.of(filter))) {
+            PullBatch batch = store.pull(EmbeddedRocketMq.BROKER_NAME, read, 0, 32).join();
+            assertThat(batch.status()).isEqualTo(PullBatch.Status.FOUND);
+            assertThat(batch.messages()).extracting(StoredMessage::offset).containsExactly(0L, 1L, 2L);
+            assertThat(batch.messages()).extracting(m -> new String(m.payload(), StandardCharsets.UTF_8))
+                    .containsExactly("m0", "", "m2");
+            assertThat(batch.messages()).extracting(StoredMessage::qos).containsExactly(1, 2, 0);
+            assertThat(batch.messages()).extracting(StoredMessage::retain).containsExactly(false, true, false);
+            assertThat(batch.nextOffset()).isEqualTo(3L);
+            // The remoting path reads the same messages.
+            assertThat(remote.pull(EmbeddedRocketMq.BROKER_NAME, read, 0, 32).join().messages())
+                    .usingRecursiveFieldByFieldElementComparator().isEqualTo(batch.messages());
+        }
+        PullBatch end = store.pull(EmbeddedRocketMq.BROKER_NAME, lmq, 3, 32).join();
+        assertThat(end.status()).isEqualTo(PullBatch.Status.NO_NEW_MESSAGES);
+        assertThat(end.nextOffset()).isEqualTo(3L);
+    }
+
+    @Test
+    void aBackendMessageIsAnnouncedAndARetainedOneHandedOverWithItsPayload() throws Exception {
+        String topic = "sensors/" + unique() + "/cmd";
+        DefaultMQProducer producer = new DefaultMQProducer("in_process_it_backend");
+        producer.setNamesrvAddr(rocketMq.namesrvAddress());
+        producer.setInstanceName("in-process-it-" + unique());
+        producer.start();
+        try {
+            Message command = new Message("sensors", "on".getBytes(StandardCharsets.UTF_8));
+            command.putUserProperty(MessageProperties.MQTT_TOPIC, topic);
+            command.putUserProperty(MessageProperties.MQTT_QOS, "1");
+            command.putUserProperty(MessageProperties.MQTT_RETAIN, "true");
+            producer.send(command);
+        } finally {
+            producer.shutdown();
+        }
+        TopicEvent event = eventFor(topic);
+        assertThat(event.lmqs()).containsExactly(LmqNames.of(topic));
+        await().atMost(WAIT).until(() -> RETAINED.contains(topic + "=on@1"));
+        PullBatch batch = store.pull(EmbeddedRocketMq.BROKER_NAME, LmqNames.of(topic), event.offsets().get(0), 1).join();
+        assertThat(batch.messages()).extracting(m -> new String(m.payload(), StandardCharsets.UTF_8)).containsExactly("on");
+    }
+
+    @Test
+    void aDeviceMessageOnAnUnmappedBrokerIsRefusedAsAFailedFuture() {
+        assertThat(store.pull("no-such-broker", LmqNames.of("a/b"), 0, 1)).isCompletedExceptionally();
+    }
+}
