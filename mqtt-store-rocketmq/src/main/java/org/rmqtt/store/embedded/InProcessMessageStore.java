@@ -34,10 +34,12 @@ import org.rmqtt.store.rocketmq.MqttMessages;
  * path and stored as the broker's send processor stores them, so backends and the dispatch
  * plug-in see the same messages either way.
  *
- * <p>A write appends to the commitlog in the caller's thread (a copy into mapped memory, as the
- * broker's send thread would do; the flush, with SYNC_FLUSH, completes the future later on the
- * store's flush thread). Reads and offset queries may touch the disk, so they run on a small
- * pool of their own. Futures complete on store threads: callers hop back to their own.
+ * <p>Writes append to the commitlog on one writer thread of their own, in the order they were
+ * asked for, as the broker's send thread would: an append takes the commitlog's lock and may wait
+ * for the next mapped file, which a network thread must never do (the flush, with SYNC_FLUSH,
+ * completes the future later on the store's flush thread). Reads and offset queries may touch the
+ * disk, so they run on a small pool of their own. Futures complete on store threads: callers hop
+ * back to their own.
  */
 public final class InProcessMessageStore implements MessageStore {
     /** The group reads are counted under in the store's statistics. */
@@ -50,6 +52,8 @@ public final class InProcessMessageStore implements MessageStore {
     private final SocketAddress storeHost;
     private final ToIntFunction<String> writeQueues;
     private final ExecutorService reads;
+    /** One thread: appends keep the order in which callers asked for them. */
+    private final ExecutorService writes;
 
     /**
      * @param store       the broker's store (with its plug-ins)
@@ -64,6 +68,11 @@ public final class InProcessMessageStore implements MessageStore {
         this.clusterName = clusterName;
         this.storeHost = storeHost;
         this.writeQueues = writeQueues;
+        this.writes = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "rmqtt-store-write");
+            t.setDaemon(true);
+            return t;
+        });
         this.reads = Executors.newFixedThreadPool(readThreads, r -> {
             Thread t = new Thread(r, "rmqtt-store-read");
             t.setDaemon(true);
@@ -83,10 +92,15 @@ public final class InProcessMessageStore implements MessageStore {
 
     @Override
     public CompletableFuture<PublishReceipt> publish(PublishRequest request) {
+        return onWriter(() -> put(request)).thenApply(this::receipt);
+    }
+
+    /** Runs {@code append} on the writer thread; an exception it throws fails the future. */
+    private <T> CompletableFuture<T> onWriter(java.util.function.Supplier<CompletableFuture<T>> append) {
         try {
-            return put(request).thenApply(this::receipt);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            return CompletableFuture.supplyAsync(append, writes).thenCompose(f -> f);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new StoreException("the message store is closed", e, false));
         }
     }
 
@@ -97,6 +111,10 @@ public final class InProcessMessageStore implements MessageStore {
      */
     @Override
     public CompletableFuture<Void> publishAll(List<PublishRequest> requests) {
+        return onWriter(() -> appendAll(requests));
+    }
+
+    private CompletableFuture<Void> appendAll(List<PublishRequest> requests) {
         CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
         for (PublishRequest request : requests) {
             CompletableFuture<PutMessageResult> put;
@@ -232,6 +250,7 @@ public final class InProcessMessageStore implements MessageStore {
 
     @Override
     public void close() {
+        writes.shutdown();
         reads.shutdownNow();
     }
 }
