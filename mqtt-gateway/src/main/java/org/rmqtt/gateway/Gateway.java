@@ -25,7 +25,6 @@ import org.rmqtt.gateway.admin.AdminServer;
 import org.rmqtt.gateway.admin.AdminToken;
 import org.rmqtt.gateway.admin.ClusterAdmin;
 import org.rmqtt.gateway.admin.LocalClients;
-import org.rmqtt.gateway.auth.AuthCounters;
 import org.rmqtt.gateway.auth.Security;
 import org.rmqtt.gateway.connect.ConnectHandler;
 import org.rmqtt.gateway.connection.ViolationCounters;
@@ -89,7 +88,6 @@ public final class Gateway implements AutoCloseable {
     private SessionRegistry registry;
     private final ViolationCounters violations = new ViolationCounters();
     private final GatewayMetrics metrics;
-    private Security security;
 
     public Gateway(GatewayConfig config, MetaClient meta) {
         this(config, meta, null, event -> false);
@@ -197,9 +195,8 @@ public final class Gateway implements AutoCloseable {
         SessionFactory sessions = new SessionFactory(sharedReads, index, meta, registry, config.maxInflight(),
                 config.pullBatch());
 
-        Security security = Security.fromConfig(config);
+        Security security = Security.fromConfig(config, counters);
         started.push(security);
-        this.security = security;
         PublishService publishing = new PublishService(timedStore, meta, config.subscribeSyncTimeout(), config.retainedMax(),
                 config.retainedMaxPayload(), config.allowDollarTopics(), security.authorizer());
         Wills wills = new Wills(nodeId, meta, publishing);
@@ -382,10 +379,6 @@ public final class Gateway implements AutoCloseable {
         return metrics;
     }
 
-    /** Outcomes of authentication and ACL checks. */
-    public AuthCounters authCounters() {
-        return security.counters();
-    }
 
     public int notifyPort() {
         return notifyPort;

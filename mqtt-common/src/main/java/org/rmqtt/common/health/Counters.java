@@ -39,7 +39,21 @@ public final class Counters {
         /** Times a connection was not read for a while because it published faster than limits.publishRatePerClient. */
         PUBLISH_THROTTLED,
         /** SUBSCRIBE filters refused (SUBACK 0x80) for being over limits.maxTopicLength or limits.maxTopicLevels. */
-        FILTERS_OVER_TOPIC_LIMIT
+        FILTERS_OVER_TOPIC_LIMIT,
+        /** CONNECTs let in by the authentication chain. */
+        AUTH_ALLOWED,
+        /** CONNECTs refused with 0x04 (bad user name or password). */
+        AUTH_BAD_CREDENTIALS,
+        /** CONNECTs refused with 0x05 (not authorized). */
+        AUTH_NOT_AUTHORIZED,
+        /** CONNECTs refused with 0x03 because a check could not be made (HTTP hook, overload). */
+        AUTH_UNAVAILABLE,
+        /** PUBLISHes dropped (and acknowledged) because the ACL denies the topic. */
+        ACL_PUBLISH_DENIED,
+        /** Filters refused with SUBACK 0x80 because the ACL denies them. */
+        ACL_SUBSCRIBE_DENIED,
+        /** Wills dropped at CONNECT because the ACL denies their topic. */
+        ACL_WILL_DENIED
     }
 
     private final Map<Name, LongAdder> values = new EnumMap<>(Name.class);

@@ -1,5 +1,6 @@
 package org.rmqtt.gateway.auth;
 
+import org.rmqtt.common.health.Counters;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.util.LinkedHashMap;
@@ -15,16 +16,16 @@ import org.slf4j.LoggerFactory;
 public final class Authorizer {
     private static final Logger LOG = LoggerFactory.getLogger(Authorizer.class);
     /** Allows everything, and knows no identities: for gateways built without {@link Security}. */
-    public static final Authorizer ALLOW_ALL = new Authorizer(null, new AuthCounters());
+    public static final Authorizer ALLOW_ALL = new Authorizer(null, new Counters());
     private static final AttributeKey<Client> KEY = AttributeKey.valueOf("rmqtt.auth");
     /** Decisions remembered per connection. */
     private static final int CACHE_SIZE = 64;
 
     /** Null: no ACL file, all allowed. */
     private final ReloadingFile<Acl> acl;
-    private final AuthCounters counters;
+    private final Counters counters;
 
-    Authorizer(ReloadingFile<Acl> acl, AuthCounters counters) {
+    Authorizer(ReloadingFile<Acl> acl, Counters counters) {
         this.acl = acl;
         this.counters = counters;
     }
@@ -47,7 +48,7 @@ public final class Authorizer {
         }
         boolean allowed = decide(channel, 'w', topic);
         if (!allowed) {
-            counters.increment(AuthCounters.Name.PUBLISH_DENIED);
+            counters.increment(Counters.Name.ACL_PUBLISH_DENIED);
             LOG.debug("ACL: {} may not publish to {}", identity(channel), topic);
         }
         return allowed;
@@ -60,7 +61,7 @@ public final class Authorizer {
         }
         boolean allowed = decide(channel, 'r', filter);
         if (!allowed) {
-            counters.increment(AuthCounters.Name.SUBSCRIBE_DENIED);
+            counters.increment(Counters.Name.ACL_SUBSCRIBE_DENIED);
         }
         return allowed;
     }
@@ -70,7 +71,7 @@ public final class Authorizer {
         if (acl == null || acl.current().mayPublish(who, topic)) {
             return true;
         }
-        counters.increment(AuthCounters.Name.WILL_DENIED);
+        counters.increment(Counters.Name.ACL_WILL_DENIED);
         return false;
     }
 

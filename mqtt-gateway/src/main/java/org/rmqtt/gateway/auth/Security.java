@@ -1,5 +1,6 @@
 package org.rmqtt.gateway.auth;
 
+import org.rmqtt.common.health.Counters;
 import io.netty.channel.Channel;
 import java.net.URI;
 import java.nio.file.Path;
@@ -30,11 +31,11 @@ public final class Security implements AutoCloseable {
 
     private final Authenticator authenticator;
     private final Authorizer authorizer;
-    private final AuthCounters counters;
+    private final Counters counters;
     private final CertificateAs certificateAs;
     private final List<AutoCloseable> resources = new ArrayList<>();
 
-    private Security(Authenticator authenticator, Authorizer authorizer, AuthCounters counters, CertificateAs certificateAs) {
+    private Security(Authenticator authenticator, Authorizer authorizer, Counters counters, CertificateAs certificateAs) {
         this.authenticator = authenticator;
         this.authorizer = authorizer;
         this.counters = counters;
@@ -43,17 +44,21 @@ public final class Security implements AutoCloseable {
 
     /** Lets everyone in and allows everything: for tests that build a gateway by hand. */
     public static Security allowAll() {
-        return new Security(new AnonymousAuthenticator(), Authorizer.ALLOW_ALL, new AuthCounters(), CertificateAs.NONE);
+        return new Security(new AnonymousAuthenticator(), Authorizer.ALLOW_ALL, new Counters(), CertificateAs.NONE);
     }
 
     /** An authenticator and ACL as given, no reloads: for unit tests. */
-    static Security of(Authenticator authenticator, Authorizer authorizer, AuthCounters counters, CertificateAs certificateAs) {
+    static Security of(Authenticator authenticator, Authorizer authorizer, Counters counters, CertificateAs certificateAs) {
         return new Security(authenticator, authorizer, counters, certificateAs);
     }
 
     /** @throws ConfigException naming the key, file and line of what is wrong */
     public static Security fromConfig(GatewayConfig config) {
-        AuthCounters counters = new AuthCounters();
+        return fromConfig(config, new Counters());
+    }
+
+    /** With the outcomes of checks counted in {@code counters} (the gateway's, exported as metrics). */
+    public static Security fromConfig(GatewayConfig config, Counters counters) {
         ScheduledExecutorService reloads = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "rmqtt-auth-reload"));
         List<AutoCloseable> resources = new ArrayList<>();
         resources.add(reloads::shutdownNow);
@@ -123,7 +128,7 @@ public final class Security implements AutoCloseable {
         return authorizer;
     }
 
-    public AuthCounters counters() {
+    public Counters counters() {
         return counters;
     }
 

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
-import org.rmqtt.gateway.auth.AuthCounters;
+import org.rmqtt.common.health.Counters;
 import org.rmqtt.gateway.auth.AuthDecision;
 import org.rmqtt.gateway.auth.Authorizer;
 import org.rmqtt.gateway.auth.Credentials;
@@ -173,7 +173,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             refuseAuth(ctx, decision, clientId);
             return;
         }
-        security.counters().increment(AuthCounters.Name.ALLOWED);
+        security.counters().increment(Counters.Name.AUTH_ALLOWED);
         Identity identity = credentials.identity();
         Authorizer.identify(channel, identity);
         if (will != null && !security.authorizer().mayPublishWill(identity, will.topic())) {
@@ -186,9 +186,9 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     /** CONNACK with the decision's code, then close; one DEBUG line and a counter. */
     private void refuseAuth(ChannelHandlerContext ctx, AuthDecision decision, String clientId) {
         security.counters().increment(switch (decision.code()) {
-            case CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD -> AuthCounters.Name.BAD_CREDENTIALS;
-            case CONNECTION_REFUSED_SERVER_UNAVAILABLE -> AuthCounters.Name.UNAVAILABLE;
-            default -> AuthCounters.Name.NOT_AUTHORIZED;
+            case CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD -> Counters.Name.AUTH_BAD_CREDENTIALS;
+            case CONNECTION_REFUSED_SERVER_UNAVAILABLE -> Counters.Name.AUTH_UNAVAILABLE;
+            default -> Counters.Name.AUTH_NOT_AUTHORIZED;
         });
         LOG.debug("Refused CONNECT of {} from {} with 0x{}: {}", clientId, ctx.channel().remoteAddress(),
                 Integer.toHexString(decision.code().byteValue()), decision.reason());

@@ -1,5 +1,6 @@
 package org.rmqtt.gateway.auth;
 
+import org.rmqtt.common.health.Counters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -228,7 +229,7 @@ class AuthIT {
         assertThat(refusal("alice-2", "alice", null)).isEqualTo(4);
         assertThat(refusal("nobody-1", "nobody", "pw-x")).isEqualTo(5); // unknown to the file, ignored by the hook
         assertThat(connect("alice-3", "alice", "pw-alice").isConnected()).isTrue();
-        assertThat(gateway.authCounters().get(AuthCounters.Name.BAD_CREDENTIALS)).isGreaterThanOrEqualTo(2);
+        assertThat(gateway.counters().get(Counters.Name.AUTH_BAD_CREDENTIALS)).isGreaterThanOrEqualTo(2);
     }
 
     @Test
@@ -254,11 +255,11 @@ class AuthIT {
         assertThat(subscribe(bob, "shared/#")).containsExactly(1);
         MqttClient alice = connect("alice-pub", "alice", "pw-alice");
         MqttClient carol = connect("carol-pub", "carol", "pw-carol");
-        long denied = gateway.authCounters().get(AuthCounters.Name.PUBLISH_DENIED);
+        long denied = gateway.counters().get(Counters.Name.ACL_PUBLISH_DENIED);
         // Both complete: PUBACK, and PUBREC/PUBREL/PUBCOMP.
         alice.publish("shared/secret/x", "from-alice".getBytes(StandardCharsets.UTF_8), 1, false);
         alice.publish("shared/secret/x", "from-alice-qos2".getBytes(StandardCharsets.UTF_8), 2, false);
-        assertThat(gateway.authCounters().get(AuthCounters.Name.PUBLISH_DENIED)).isEqualTo(denied + 2);
+        assertThat(gateway.counters().get(Counters.Name.ACL_PUBLISH_DENIED)).isEqualTo(denied + 2);
         // Stored after alice's were acknowledged, on the same topic: had hers been stored, they came first.
         carol.publish("shared/secret/x", "from-carol".getBytes(StandardCharsets.UTF_8), 1, false);
         alice.publish("shared/open", "alice-open".getBytes(StandardCharsets.UTF_8), 1, false);
@@ -281,11 +282,11 @@ class AuthIT {
 
     @Test
     void aWillToADeniedTopicIsDroppedAtConnect() throws Exception {
-        long before = gateway.authCounters().get(AuthCounters.Name.WILL_DENIED);
+        long before = gateway.counters().get(Counters.Name.ACL_WILL_DENIED);
         assertThat(connect("dev77", "dave", "pw-dave", "devices/dev77/status").isConnected()).isTrue();
-        assertThat(gateway.authCounters().get(AuthCounters.Name.WILL_DENIED)).isEqualTo(before);
+        assertThat(gateway.counters().get(Counters.Name.ACL_WILL_DENIED)).isEqualTo(before);
         assertThat(connect("dev78", "dave", "pw-dave", "devices/other/status").isConnected()).isTrue();
-        assertThat(gateway.authCounters().get(AuthCounters.Name.WILL_DENIED)).isEqualTo(before + 1);
+        assertThat(gateway.counters().get(Counters.Name.ACL_WILL_DENIED)).isEqualTo(before + 1);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.rmqtt.gateway.auth;
 
+import org.rmqtt.common.health.Counters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
@@ -20,7 +21,7 @@ import org.rmqtt.gateway.session.SessionFactory;
 /** The CONNECT path with an authenticator that answers later, as the password file and the HTTP hook do. */
 class ConnectAuthenticationTest {
     private final EmbeddedGateway gateway = new EmbeddedGateway();
-    private final AuthCounters counters = new AuthCounters();
+    private final Counters counters = new Counters();
     private final CompletableFuture<AuthDecision> answer = new CompletableFuture<>();
     private final Security security = Security.of(c -> answer, Authorizer.ALLOW_ALL, counters, Security.CertificateAs.NONE);
 
@@ -54,7 +55,7 @@ class ConnectAuthenticationTest {
         assertThat(client.session()).isNull();
         assertThat(gateway.registry.connectedCount()).isZero();
         assertThat(gateway.meta.nodesMatching("a/b")).isEmpty();
-        assertThat(counters.get(AuthCounters.Name.BAD_CREDENTIALS)).isEqualTo(1);
+        assertThat(counters.get(Counters.Name.AUTH_BAD_CREDENTIALS)).isEqualTo(1);
     }
 
     @Test
@@ -76,6 +77,6 @@ class ConnectAuthenticationTest {
         MqttSubAckMessage subAck = (MqttSubAckMessage) got.get(1);
         assertThat(subAck.payload().grantedQoSLevels()).containsExactly(1);
         assertThat(Authorizer.identity(client.channel())).isEqualTo(new Identity("c2", null, null));
-        assertThat(counters.get(AuthCounters.Name.ALLOWED)).isEqualTo(1);
+        assertThat(counters.get(Counters.Name.AUTH_ALLOWED)).isEqualTo(1);
     }
 }

@@ -1,5 +1,6 @@
 package org.rmqtt.gateway.auth;
 
+import org.rmqtt.common.health.Counters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -20,7 +21,7 @@ class PeerCertificatesTest {
     void aPlainConnectionHasNoCertificateAndKeepsItsCredentials() {
         EmbeddedChannel channel = new EmbeddedChannel();
         assertThat(PeerCertificates.commonName(channel)).isNull();
-        Security security = Security.of(new AnonymousAuthenticator(), Authorizer.ALLOW_ALL, new AuthCounters(),
+        Security security = Security.of(new AnonymousAuthenticator(), Authorizer.ALLOW_ALL, new Counters(),
                 Security.CertificateAs.CLIENT_ID);
         Credentials c = security.credentials(channel, "c1", "alice", new byte[] {1});
         assertThat(c.clientId()).isEqualTo("c1");
