@@ -98,9 +98,10 @@ class InProcessMessageStoreIT {
         assertThat(first.brokerName()).isEqualTo(EmbeddedRocketMq.BROKER_NAME);
         assertThat(first.lmqs()).containsExactly(lmq, LmqNames.of(filter));
         assertThat(first.offsets()).containsExactly(0L, 0L);
-        assertThat(store.maxOffsets(List.of(lmq, LmqNames.of(filter))).join())
+        // A write completes once appended; its LMQ entries are dispatched right after, on the store's thread.
+        await().atMost(WAIT).untilAsserted(() -> assertThat(store.maxOffsets(List.of(lmq, LmqNames.of(filter))).join())
                 .containsEntry(lmq, Map.of(EmbeddedRocketMq.BROKER_NAME, 3L))
-                .containsEntry(LmqNames.of(filter), Map.of(EmbeddedRocketMq.BROKER_NAME, 3L));
+                .containsEntry(LmqNames.of(filter), Map.of(EmbeddedRocketMq.BROKER_NAME, 3L)));
 
         for (String read : List.of(lmq, LmqNames.of(filter))) {
             PullBatch batch = store.pull(EmbeddedRocketMq.BROKER_NAME, read, 0, 32).join();
