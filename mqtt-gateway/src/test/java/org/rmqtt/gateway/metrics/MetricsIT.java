@@ -78,9 +78,6 @@ class MetricsIT {
             assertThat(s.value("mqtt_connections")).isZero();
             assertThat(s.value("mqtt_sessions", "type=\"clean\"")).isZero();
             assertThat(s.value("mqtt_inflight")).isZero();
-            // The notifier's events may come after the session read the messages on its own.
-            assertThat(s.value("mqtt_notify_events_received_total")).isPositive();
-            assertThat(s.value("mqtt_notify_lag_seconds_count")).isPositive();
         });
     }
 
