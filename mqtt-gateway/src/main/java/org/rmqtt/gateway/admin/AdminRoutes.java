@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.rmqtt.gateway.metrics.GatewayMetrics;
 
 /** Maps a method and path to a {@link ClusterAdmin} call; the one list of the API's routes. */
 final class AdminRoutes {
@@ -50,7 +51,7 @@ final class AdminRoutes {
                 }
                 allow(method, HttpMethod.GET);
                 return CompletableFuture.completedFuture(ClusterAdmin.Reply.ok(
-                        new Text("text/plain; version=0.0.4; charset=utf-8", metrics.get())));
+                        new Text(GatewayMetrics.CONTENT_TYPE, metrics.get())));
             }
             default -> {
                 // falls through to the API below
