@@ -42,14 +42,16 @@ public final class EmbeddedRocketMq implements AutoCloseable {
     private final String namesrvAddress;
     private final InProcessNotifier notifier;
     private final boolean dispatchPlugin;
+    private final DelayedDeliveryOnDemand delayedDelivery;
 
     private EmbeddedRocketMq(NamesrvController namesrv, BrokerController broker, String namesrvAddress,
-                             InProcessNotifier notifier, boolean dispatchPlugin) {
+                             InProcessNotifier notifier, boolean dispatchPlugin, DelayedDeliveryOnDemand delayedDelivery) {
         this.namesrv = namesrv;
         this.broker = broker;
         this.namesrvAddress = namesrvAddress;
         this.notifier = notifier;
         this.dispatchPlugin = dispatchPlugin;
+        this.delayedDelivery = delayedDelivery;
     }
 
     /**
@@ -130,8 +132,9 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             store.setEnableLmq(true);
             store.setEnableMultiDispatch(true);
             store.setMaxLmqConsumeQueueNum(1_000_000);
-            // Delayed messages are not used here; the timer wheel's flush took up to a third of
-            // the CPU of an otherwise idle standalone process.
+            // The timer wheel (messages with a delivery time) is off: its flush took up to a third
+            // of the CPU of an otherwise idle standalone process, and such a message is refused
+            // (WHEEL_TIMER_NOT_ENABLE) rather than lost. Delay levels stay on, started on demand.
             store.setTimerWheelEnable(false);
             // Nothing here looks messages up by key; the index costs a large mapped file and work per message.
             store.setMessageIndexEnable(false);
@@ -144,10 +147,13 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             // Registered before the store's reput thread starts, which walks the list unguarded.
             InProcessNotifier notifier = new InProcessNotifier(BROKER_NAME, broker.getMessageStore());
             broker.getMessageStore().addDispatcher(notifier);
+            DelayedDeliveryOnDemand delayedDelivery = new DelayedDeliveryOnDemand(broker);
+            broker.getMessageStore().addDispatcher(delayedDelivery);
             broker.start();
+            delayedDelivery.idleUntilNeeded();
             LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, {}, data {}", nsAddr, BROKER_NAME, HOST,
                     port, store.getFlushDiskType(), dataDir);
-            return new EmbeddedRocketMq(namesrv, broker, nsAddr, notifier, dispatchPlugin);
+            return new EmbeddedRocketMq(namesrv, broker, nsAddr, notifier, dispatchPlugin, delayedDelivery);
         } catch (StoreException e) {
             throw e;
         } catch (Exception e) {
@@ -224,6 +230,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
     @Override
     public void close() {
         long start = System.nanoTime();
+        delayedDelivery.close();
         RemotingShutdown.stopEventThread(broker.getRemotingServer());
         RemotingShutdown.stopEventThread(broker.getFastRemotingServer());
         RemotingShutdown.stopEventThread(broker.getBrokerOuterAPI().getRemotingClient());
