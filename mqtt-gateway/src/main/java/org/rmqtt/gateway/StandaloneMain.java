@@ -153,7 +153,8 @@ public final class StandaloneMain {
         if (config.metaEmbedded()) {
             try {
                 boolean sync = config.metaEmbeddedSyncFlush();
-                return EmbeddedMeta.start(data.resolve("meta"), c -> c.withLogSync(sync));
+                return EmbeddedMeta.start(data.resolve("meta"), c -> c.withLogSync(sync),
+                        peers -> RatisMetaClient.Config.of(peers).withPollInterval(config.metaPollInterval()));
             } catch (java.io.IOException e) {
                 throw new GatewayException("cannot start the embedded meta peer in " + data.resolve("meta") + ": " + e.getMessage(), e);
             }
@@ -168,7 +169,8 @@ public final class StandaloneMain {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("meta.peers: " + e.getMessage());
         }
-        return RatisMetaClient.connect(RatisMetaClient.Config.of(peers).withCallTimeout(config.metaTimeout())).awaitView();
+        return RatisMetaClient.connect(RatisMetaClient.Config.of(peers).withCallTimeout(config.metaTimeout())
+                .withPollInterval(config.metaPollInterval())).awaitView();
     }
 
     private static void createDirectories(Path dir) {

@@ -108,6 +108,8 @@ public final class GatewayConfig {
     private static final Key<Boolean> PUBLISH_DOLLAR = key("publish.allowDollarTopics", "false", GatewayConfig::bool);
     private static final Key<Duration> META_TIMEOUT = key("meta.timeout", "5s",
             s -> positiveDuration(s, Duration.ofMinutes(1)));
+    private static final Key<Duration> META_POLL = key("meta.pollInterval", "100ms",
+            s -> positiveDuration(s, Duration.ofMinutes(1)));
     private static final Key<Boolean> ADMIN_ENABLED = key("admin.enabled", "true", GatewayConfig::bool);
     private static final Key<String> ADMIN_HOST = key("admin.host", "127.0.0.1", GatewayConfig::nonEmpty);
     private static final Key<Integer> ADMIN_PORT = key("admin.port", "8088", GatewayConfig::port);
@@ -188,6 +190,11 @@ public final class GatewayConfig {
                 throw new ConfigException("mqtt.tls.caFile: must name the PEM CA bundle that client certificates are checked "
                         + "against when mqtt.tls.clientAuth=" + tlsClientAuth());
             }
+        }
+        // A publish waits for a poll when the view is older than subscribe.syncTimeout.
+        if (metaPollInterval().compareTo(subscribeSyncTimeout()) >= 0) {
+            throw new ConfigException("meta.pollInterval: must be shorter than subscribe.syncTimeout ("
+                    + subscribeSyncTimeout().toMillis() + " ms), else publishes wait for the meta view");
         }
         if (!embedded() && namesrv().isEmpty()) {
             throw new ConfigException("rocketmq.namesrv: must name the RocketMQ name server(s), "
@@ -526,6 +533,11 @@ public final class GatewayConfig {
     /** How long a call to meta may take before it fails (then a persistent CONNECT gets 0x03). */
     public Duration metaTimeout() {
         return get(META_TIMEOUT);
+    }
+
+    /** How often the gateway's meta view asks meta for changes it was not told of. */
+    public Duration metaPollInterval() {
+        return get(META_POLL);
     }
 
     /** How many topics may hold a retained message, cluster-wide; a new one beyond it is refused. */

@@ -116,6 +116,16 @@ class GatewayConfigTest {
     }
 
     @Test
+    void theMetaPollMustBeShorterThanTheViewAgeAPublishAccepts() {
+        assertThat(GatewayConfig.of(Map.of("rocketmq.embedded", "true")).metaPollInterval()).hasMillis(100);
+        assertThat(GatewayConfig.of(Map.of("rocketmq.embedded", "true", "meta.pollInterval", "500ms")).metaPollInterval())
+                .hasMillis(500);
+        assertThatThrownBy(() -> GatewayConfig.of(Map.of("rocketmq.embedded", "true", "meta.pollInterval", "1s")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("meta.pollInterval: must be shorter than subscribe.syncTimeout");
+    }
+
+    @Test
     void aMissingFileIsAConfigException(@TempDir Path dir) {
         Path missing = dir.resolve("missing.properties");
 

@@ -104,6 +104,10 @@ public final class RatisMetaClient implements MetaClient {
         public Config withCallTimeout(Duration timeout) {
             return new Config(peers, timeout, pollInterval, leaseTime);
         }
+
+        public Config withPollInterval(Duration interval) {
+            return new Config(peers, callTimeout, interval, leaseTime);
+        }
     }
 
     /** Calls waiting for the sender beyond this fail at once: the leader is far behind or gone. */

@@ -37,7 +37,8 @@ public final class EmbeddedMeta {
         return start(dataDir, tune, peers -> RatisMetaClient.Config.of(peers));
     }
 
-    static MetaClient start(Path dataDir, UnaryOperator<MetaServerConfig> tune,
+    /** As {@link #start(Path, UnaryOperator)}, with the client's settings made from the peer list by {@code clientConfig}. */
+    public static MetaClient start(Path dataDir, UnaryOperator<MetaServerConfig> tune,
             Function<List<MetaPeer>, RatisMetaClient.Config> clientConfig) throws IOException {
         List<MetaPeer> peers = List.of(new MetaPeer(PEER_ID, "127.0.0.1", freeLoopbackPort()));
         MetaServer server = new MetaServer(tune.apply(MetaServerConfig.of(PEER_ID, peers, dataDir))).start();
