@@ -1,27 +1,27 @@
 #!/usr/bin/env bash
-# Where an idle JVM spends its CPU: samples /proc/PID/task/*/stat twice, SECONDS apart, and prints
+# Where an idle JVM spends its CPU: samples each thread's CPU time twice, SECONDS apart, and prints
 # the process's cores and thread count, the TOP threads by CPU in that window, and the thread
 # count and CPU per name group (a name with its trailing digits, dashes and underscores removed).
 #
 #   bench/idle-threads.sh PID [SECONDS=60] [TOP=15]
 #
+# CPU time is the first field of /proc/PID/task/*/schedstat (nanoseconds, exact); utime+stime of
+# .../stat count whole clock ticks, too coarse for threads that run a few microseconds at a time.
 # Only reads /proc; start the server yourself (e.g. bin/mqtt-standalone -d) and wait for it to settle.
 set -euo pipefail
 pid=${1:?usage: idle-threads.sh PID [SECONDS] [TOP]}
 secs=${2:-60}
 top=${3:-15}
-hz=$(getconf CLK_TCK)
+hz=1000000000
 
-# tid name ticks, one line per thread; the name is taken from comm (it may hold spaces).
+# tid name nanoseconds, one line per thread; the name is taken from comm (it may hold spaces).
 sample() {
   local t
   for t in /proc/"$pid"/task/*; do
-    local stat comm
-    stat=$(cat "$t/stat" 2>/dev/null) || continue
+    local ns comm
+    ns=$(cut -d' ' -f1 "$t/schedstat" 2>/dev/null) || continue
     comm=$(tr ' ' '_' < "$t/comm" 2>/dev/null) || continue
-    # Fields after the ")" closing comm: utime is field 14, stime 15 of the whole line.
-    set -- ${stat##*) }
-    echo "${t##*/} $comm $(( ${12} + ${13} ))"
+    echo "${t##*/} $comm $ns"
   done
 }
 
