@@ -504,6 +504,7 @@ run_server() {
   echo "kernel|$(uname -sr)"
   echo "java|$(java -version 2>&1 | head -2 | tail -1)"
   echo "open files limit|$FD_LIMIT"
+  if [ -n "$MANY_DEVICES_NOTE" ]; then echo "many-devices|$MANY_DEVICES devices$MANY_DEVICES_NOTE"; fi
   echo "load average before|$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "mosquitto|$({ mosquitto -h 2>/dev/null || true; } | head -1 | sed 's/^mosquitto version //')"
   echo "hivemq|$(sed -n 's/.*<hivemq.version>\(.*\)<\/hivemq.version>.*/\1/p' "$ROOT/bench/hivemq/pom.xml") (CE, embedded)"
