@@ -16,7 +16,8 @@
 #                               "warmup pubsub-qos1-max"); default: all
 #   COLD_DURATION=60s           the first-minute run on a freshly started server
 #   IDLE_DURATION=30s IDLE_SETTLE=10s   idle window, after this long with no clients since start
-#   MANY_DEVICES=10000          publishers (1 msg/s each) and as many subscribers of the many-devices row
+#   MANY_DEVICES=10000          publishers (1 msg/s each) and as many subscribers of the many-devices row;
+#                               capped to what the open files limit allows (the row says so)
 #   FANOUT_SUBSCRIBERS=10000    subscribers of the fan-out scenario
 #   CONNECTIONS=10000           idle connections of the conn scenario (needs ulimit -n above it)
 #   HIVEMQ_PERSISTENCE=file     HiveMQ CE persistence mode: file (its default) or in-memory
@@ -147,6 +148,18 @@ fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 FD_LIMIT=$(ulimit -n)
 
+# The many-devices row needs a file descriptor per client in mqtt-bench and in the server (each
+# process has this limit), and the gateway's broker one more per topic (the consume-queue file of
+# the topic's LMQ): 3 per pair plus 512 for the rest. Beyond that the row runs with fewer devices,
+# rounded down to hundreds, the same number for every server, and its title says why.
+MANY_DEVICES_ASKED=$MANY_DEVICES
+MANY_DEVICES_FIT=$(( (FD_LIMIT - 512) / 3 / 100 * 100 ))
+MANY_DEVICES_NOTE=""
+if [ "$MANY_DEVICES" -gt "$MANY_DEVICES_FIT" ] && [ "$MANY_DEVICES_FIT" -ge 100 ]; then
+  MANY_DEVICES=$MANY_DEVICES_FIT
+  MANY_DEVICES_NOTE=" (capped from $MANY_DEVICES_ASKED: open files limit $FD_LIMIT, hard limit $(ulimit -Hn), allows $MANY_DEVICES_FIT)"
+fi
+
 # ---------------------------------------------------------------- the scenarios
 # name|what it shows|mqtt-bench arguments. The same list for every server, in this order: idle
 # first, on the freshly started server with no client yet; conn next, so its memory baseline holds
@@ -165,7 +178,7 @@ SCENARIOS=(
   "pubsub-qos1-1k|QoS 1, 1 -> 1 at 1,000 msg/s: latency|pubsub --qos 1 -P 1 -S 1 --rate 1000 --payload 64 --warmup $WARMUP --duration $DURATION"
   "pubsub-qos0-4x4|QoS 0, 4 -> 4 over 4 topics, as fast as delivered|pubsub --qos 0 -P 4 -S 4 -T 4 --rate max --payload 64 --warmup $WARMUP --duration $DURATION"
   "fanout-qos1|QoS 1, 1 -> $FANOUT_SUBSCRIBERS subscribers of one topic at 2 msg/s|fanout --qos 1 -S $FANOUT_SUBSCRIBERS --rate 2 --payload 64 --connect-rate 1000 --connect-timeout 60s --warmup $WARMUP --duration $DURATION"
-  "many-devices|QoS 1, $MANY_DEVICES publishers at 1 msg/s each -> $MANY_DEVICES subscribers, one topic per pair|pubsub --qos 1 -P $MANY_DEVICES -S $MANY_DEVICES -T $MANY_DEVICES --rate $MANY_DEVICES --payload 64 --connect-rate 1000 --connect-timeout 60s --warmup $WARMUP --duration $DURATION"
+  "many-devices|QoS 1, $MANY_DEVICES publishers at 1 msg/s each -> $MANY_DEVICES subscribers, one topic per pair$MANY_DEVICES_NOTE|pubsub --qos 1 -P $MANY_DEVICES -S $MANY_DEVICES -T $MANY_DEVICES --rate $MANY_DEVICES --payload 64 --connect-rate 1000 --connect-timeout 60s --warmup $WARMUP --duration $DURATION"
 )
 { echo "$COLD_SCENARIO"; printf '%s\n' "${SCENARIOS[@]}"; } > "$WORK/scenarios.txt"
 : > "$WORK/commands.txt"
@@ -194,12 +207,12 @@ json.dump({"error": " ".join(said[-3:]) or "no output"}, open(sys.argv[1], "w"))
 PY
 }
 
-# many_devices_fits: whether this shell may open the file descriptors the many-devices row needs:
-# mqtt-bench holds 2 × MANY_DEVICES sockets, and the server as many (it inherits this limit).
+# many_devices_fits: whether this shell may open the file descriptors the many-devices row needs
+# (see MANY_DEVICES_FIT above); false only when not even 100 devices fit.
 many_devices_fits() {
-  local need=$((2 * MANY_DEVICES + 256))
+  local need=$((3 * MANY_DEVICES + 512))
   [ "$FD_LIMIT" -ge "$need" ] && return 0
-  MANY_DEVICES_WHY="needs ulimit -n of at least $need ($MANY_DEVICES publishers + $MANY_DEVICES subscribers), this shell has $FD_LIMIT (hard limit $(ulimit -Hn)); raise it, or set MANY_DEVICES=$(( (FD_LIMIT - 256) / 2 )) or less"
+  MANY_DEVICES_WHY="needs ulimit -n of at least $need (a socket per client in mqtt-bench and in the server, a file per topic in the gateway's broker), this shell has $FD_LIMIT (hard limit $(ulimit -Hn)); raise it"
   return 1
 }
 
@@ -491,6 +504,7 @@ run_server() {
   echo "kernel|$(uname -sr)"
   echo "java|$(java -version 2>&1 | head -2 | tail -1)"
   echo "open files limit|$FD_LIMIT"
+  if [ -n "$MANY_DEVICES_NOTE" ]; then echo "many-devices|$MANY_DEVICES devices$MANY_DEVICES_NOTE"; fi
   echo "load average before|$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "mosquitto|$({ mosquitto -h 2>/dev/null || true; } | head -1 | sed 's/^mosquitto version //')"
   echo "hivemq|$(sed -n 's/.*<hivemq.version>\(.*\)<\/hivemq.version>.*/\1/p' "$ROOT/bench/hivemq/pom.xml") (CE, embedded)"
@@ -500,6 +514,8 @@ run_server() {
 
 if selected many-devices && ! many_devices_fits; then
   log "many-devices will be skipped: $MANY_DEVICES_WHY"
+elif selected many-devices && [ -n "$MANY_DEVICES_NOTE" ]; then
+  log "many-devices runs with $MANY_DEVICES devices$MANY_DEVICES_NOTE"
 fi
 for server in $SERVERS; do
   case $server in

@@ -198,7 +198,8 @@ public final class Gateway implements AutoCloseable {
         Security security = Security.fromConfig(config, counters);
         started.push(security);
         PublishService publishing = new PublishService(timedStore, meta, config.subscribeSyncTimeout(), config.retainedMax(),
-                config.retainedMaxPayload(), config.allowDollarTopics(), security.authorizer());
+                config.retainedMaxPayload(), config.allowDollarTopics(), security.authorizer(), config.maxStoringPerClient(),
+                config.maxStoringBytesPerClient(), counters);
         Wills wills = new Wills(nodeId, meta, publishing);
         // A node restarting under its id first drops what meta still holds from its last life
         // (its claims: the persistent sessions it held resume from their last checkpoint), and
@@ -367,6 +368,11 @@ public final class Gateway implements AutoCloseable {
             throw new IllegalStateException("this listener is not running (" + key + "=false)");
         }
         return address.getPort();
+    }
+
+    /** The sessions connected to this node (tests, admin). */
+    public java.util.List<org.rmqtt.gateway.session.Session> connectedSessions() {
+        return registry.connected();
     }
 
     /** Connections closed for breaking the protocol, per reason. */

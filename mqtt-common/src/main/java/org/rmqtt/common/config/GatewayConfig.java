@@ -123,6 +123,9 @@ public final class GatewayConfig {
     private static final Key<Integer> MAX_TOPIC_LEVELS = key("limits.maxTopicLevels", "128", positive(Topics.MAX_UTF8_LENGTH));
     private static final Key<Integer> PUBLISH_RATE = key("limits.publishRatePerClient", "0", atLeastZero(10_000_000));
     private static final Key<Integer> PUBLISH_BURST = key("limits.publishBurstPerClient", "100", positive(10_000_000));
+    /** A connection is not read while this many of its messages, or payload bytes, wait for the store. */
+    private static final Key<Integer> MAX_STORING = key("limits.maxStoringPerClient", "1024", positive(1_000_000));
+    private static final Key<Integer> MAX_STORING_BYTES = key("limits.maxStoringBytesPerClient", "8388608", positive(1 << 30));
     private static final Key<Duration> SLOW_READER_TIMEOUT = key("limits.slowReaderTimeout", "30s", s -> {
         Duration d = duration(s);
         if (d.compareTo(Duration.ofHours(1)) > 0) {
@@ -626,6 +629,16 @@ public final class GatewayConfig {
     /** PUBLISH packets a connection may send at once before {@link #publishRatePerClient} applies. */
     public int publishBurstPerClient() {
         return get(PUBLISH_BURST);
+    }
+
+    /** Messages of one connection that may wait for the store before the gateway stops reading it. */
+    public int maxStoringPerClient() {
+        return get(MAX_STORING);
+    }
+
+    /** Payload bytes of one connection that may wait for the store before the gateway stops reading it. */
+    public int maxStoringBytesPerClient() {
+        return get(MAX_STORING_BYTES);
     }
 
     /** How long a connection's write buffer may stay full before it is closed; zero = never. */

@@ -38,6 +38,10 @@ public final class Counters {
         NOTIFY_EVENTS_RECEIVED,
         /** Times a connection was not read for a while because it published faster than limits.publishRatePerClient. */
         PUBLISH_THROTTLED,
+        /** Times a connection was not read because limits.maxStoringPerClient messages or bytes of it waited for the store. */
+        PUBLISH_STORE_PAUSES,
+        /** Times a connection was not read because its send buffer was full (a client that does not read its acknowledgements). */
+        SEND_BUFFER_PAUSES,
         /** SUBSCRIBE filters refused (SUBACK 0x80) for being over limits.maxTopicLength or limits.maxTopicLevels. */
         FILTERS_OVER_TOPIC_LIMIT,
         /** CONNECTs let in by the authentication chain. */

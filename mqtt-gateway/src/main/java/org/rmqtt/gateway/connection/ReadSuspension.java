@@ -6,7 +6,7 @@ import io.netty.util.AttributeKey;
 /**
  * The one owner of a channel's {@code autoRead}. Several concerns stop reading a client for a
  * while: the CONNECT until its CONNACK, the publish flow while the store is behind, the publish
- * rate limit. Each sets or clears its own reason, and reading goes on only when no reason is left:
+ * rate limit, a send buffer the client does not empty. Each sets or clears its own reason, and reading goes on only when no reason is left:
  * were each to flip {@code autoRead} itself, the store catching up would resume a client the rate
  * limit had just paused, and the other way round. Called on the channel's event loop only.
  */
@@ -20,7 +20,12 @@ public final class ReadSuspension {
         /** Too many of the client's messages wait for the store, or a store write is tried again. */
         STORING,
         /** The client publishes faster than limits.publishRatePerClient. */
-        PUBLISH_RATE
+        PUBLISH_RATE,
+        /**
+         * The send buffer is over its high water mark: what the client sends makes answers
+         * (PUBACK, PINGRESP) that would pile up in it without bound.
+         */
+        SENDING
     }
 
     private ReadSuspension() {

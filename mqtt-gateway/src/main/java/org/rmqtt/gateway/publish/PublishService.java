@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.rmqtt.common.health.Counters;
 import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
@@ -47,8 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PublishService {
     private static final Logger LOG = LoggerFactory.getLogger(PublishService.class);
-    /** Stores in flight per connection before we stop reading from it. */
-    private static final int MAX_STORING = 1024;
     /** Messages and payload bytes of one topic written at once. */
     private static final int MAX_BATCH = 128;
     private static final int MAX_BATCH_BYTES = 1 << 20;
@@ -66,6 +65,10 @@ public final class PublishService {
     private final int retainedMaxPayload;
     private final boolean allowDollarTopics;
     private final Authorizer authorizer;
+    /** Messages and payload bytes of one connection waiting for the store before it is not read. */
+    private final int maxStoring;
+    private final long maxStoringBytes;
+    private final Counters counters;
 
     public PublishService(MessageStore store, MetaClient meta) {
         this(store, meta, Duration.ofSeconds(1), 0, MetaValidation.MAX_PAYLOAD_BYTES, false);
@@ -88,6 +91,19 @@ public final class PublishService {
     /** @param authorizer the ACL: a PUBLISH it denies is dropped, and acknowledged at its QoS */
     public PublishService(MessageStore store, MetaClient meta, Duration maxViewAge, int retainedMax, int retainedMaxPayload,
                           boolean allowDollarTopics, Authorizer authorizer) {
+        this(store, meta, maxViewAge, retainedMax, retainedMaxPayload, allowDollarTopics, authorizer, 1024, 8 << 20, new Counters());
+    }
+
+    /**
+     * @param maxStoring      limits.maxStoringPerClient: messages of one connection waiting for the store
+     * @param maxStoringBytes limits.maxStoringBytesPerClient: their payload bytes; at either bound
+     *                        the connection is not read until half of it is stored
+     */
+    public PublishService(MessageStore store, MetaClient meta, Duration maxViewAge, int retainedMax, int retainedMaxPayload,
+                          boolean allowDollarTopics, Authorizer authorizer, int maxStoring, long maxStoringBytes, Counters counters) {
+        this.maxStoring = maxStoring;
+        this.maxStoringBytes = maxStoringBytes;
+        this.counters = counters;
         this.authorizer = authorizer;
         this.store = store;
         this.meta = meta;
@@ -143,8 +159,10 @@ public final class PublishService {
                 ByteBufUtil.getBytes(msg.payload()), session.clientId(), Set.of());
         InboundState.Lane lane = inbound.lane(topic);
         lane.waiting.add(new InboundState.Incoming(request, packetId));
-        inbound.storing(1);
-        if (inbound.storing() >= MAX_STORING) {
+        inbound.storing(1, request.payload().length);
+        if ((inbound.storing() >= maxStoring || inbound.storingBytes() >= maxStoringBytes)
+                && !ReadSuspension.suspended(channel, ReadSuspension.Reason.STORING)) {
+            counters.increment(Counters.Name.PUBLISH_STORE_PAUSES);
             ReadSuspension.suspend(channel, ReadSuspension.Reason.STORING);
         }
         if (!lane.writing) {
@@ -219,7 +237,7 @@ public final class PublishService {
                 return;
             }
             lane.writing = false;
-            session.inbound().storing(-batch.size());
+            session.inbound().storing(-batch.size(), -payloadBytes(batch));
             if (error != null) {
                 if (request.qos() > 0) {
                     WARNINGS.warn("meta", "Retained message of {} on {} could not be written to meta ({} tries), closing the"
@@ -283,7 +301,7 @@ public final class PublishService {
                 return;
             }
             lane.writing = false;
-            inbound.storing(-batch.size());
+            inbound.storing(-batch.size(), -payloadBytes(batch));
             if (permanent) {
                 // Sending it again cannot help: answer now rather than loop (never acknowledged).
                 boolean close = batch.stream().anyMatch(w -> w.request().qos() > 0);
@@ -328,6 +346,14 @@ public final class PublishService {
         }));
     }
 
+    private static long payloadBytes(List<InboundState.Incoming> batch) {
+        long bytes = 0;
+        for (InboundState.Incoming w : batch) {
+            bytes += w.request().payload().length;
+        }
+        return bytes;
+    }
+
     /** After a write of {@code lane}: reading on if there is room, the next write if one waits. */
     private void continueLane(Session session, InboundState.Lane lane, String topic) {
         Channel channel = session.channel();
@@ -335,7 +361,7 @@ public final class PublishService {
         if (!channel.isActive()) {
             return;
         }
-        if (inbound.storing() < MAX_STORING / 2) {
+        if (inbound.storing() < maxStoring / 2 && inbound.storingBytes() < maxStoringBytes / 2) {
             ReadSuspension.resume(channel, ReadSuspension.Reason.STORING);
         }
         if (lane.waiting.isEmpty()) {

@@ -15,6 +15,8 @@ public final class InboundState {
     /** QoS 2 packet id → whether the store confirmed it (then a repeated PUBLISH gets PUBREC again). */
     private final Map<Integer, Boolean> awaitingRelease = new HashMap<>();
     private int storing;
+    private long storingBytes;
+    private int peakStoring;
 
     /** A message accepted from the client, not yet stored. */
     public record Incoming(PublishRequest request, int packetId) {}
@@ -45,7 +47,19 @@ public final class InboundState {
         return storing;
     }
 
-    public void storing(int delta) {
-        storing += delta;
+    /** Their payload bytes. */
+    public long storingBytes() {
+        return storingBytes;
+    }
+
+    /** The most publishes that waited for the store at once on this connection (tests, operators). */
+    public int peakStoring() {
+        return peakStoring;
+    }
+
+    public void storing(int messages, long bytes) {
+        storing += messages;
+        storingBytes += bytes;
+        peakStoring = Math.max(peakStoring, storing);
     }
 }

@@ -754,6 +754,30 @@ public final class Session {
         return inflight.size();
     }
 
+    /**
+     * Bytes this session holds for its client: payloads read and not yet sent, plus what waits in
+     * the channel's send buffer. On the session's loop. Bounded by (pending bound + one pull batch)
+     * messages and the high water mark plus one message; see docs/architecture.md, "Memory bounds".
+     */
+    public long bufferedBytes() {
+        long bytes = 0;
+        for (Pending p : pending) {
+            bytes += p.message().payload().length;
+        }
+        io.netty.channel.ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        return bytes + (out == null ? 0 : out.totalPendingWriteBytes());
+    }
+
+    /** Messages read from the store and not yet sent; on the session's loop. */
+    public int pendingCount() {
+        return pending.size();
+    }
+
+    /** The most messages {@link #pendingCount} stops pulling at (it may exceed it by one pull batch). */
+    public int maxPending() {
+        return maxPending;
+    }
+
     public Set<String> filters() {
         return Set.copyOf(subscriptions.keySet());
     }

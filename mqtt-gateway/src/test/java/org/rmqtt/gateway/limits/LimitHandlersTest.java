@@ -169,6 +169,25 @@ class LimitHandlersTest {
     }
 
     @Test
+    void aConnectionIsNotReadWhileItsWriteBufferIsFull() {
+        // A client that publishes without reading its PUBACKs would grow the buffer without bound.
+        EmbeddedClient client = connected(Map.of("limits.slowReaderTimeout", "0"));
+        fillWriteBuffer(client);
+        assertThat(client.channel().isWritable()).isFalse();
+        assertThat(client.channel().config().isAutoRead()).isFalse();
+        assertThat(counters.get(Counters.Name.SEND_BUFFER_PAUSES)).isEqualTo(1);
+
+        // The rate limit ending its own pause does not resume a full connection.
+        ReadSuspension.resume(client.channel(), ReadSuspension.Reason.PUBLISH_RATE);
+        assertThat(client.channel().config().isAutoRead()).isFalse();
+
+        client.channel().flush(); // the client read it all
+        assertThat(client.channel().isWritable()).isTrue();
+        assertThat(client.channel().config().isAutoRead()).isTrue();
+        assertThat(client.isOpen()).isTrue();
+    }
+
+    @Test
     void aWriteBufferThatDrainsInTimeKeepsTheConnection() {
         EmbeddedClient client = connected(Map.of("limits.slowReaderTimeout", "5s"));
         client.channel().freezeTime();
