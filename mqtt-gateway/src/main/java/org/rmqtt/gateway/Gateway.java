@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -278,6 +279,22 @@ public final class Gateway implements AutoCloseable {
                 @Override
                 public void onBackendRetained(String topic, byte[] payload, int qos) {
                     publishing.retainFromBackend(topic, payload, qos, config.metaTimeout());
+                }
+
+                @Override
+                public boolean onStoredNow(TopicEvent event) {
+                    // Only this node concerned: matching and waking its sessions never blocks (views
+                    // are local, sessions only enqueue), so the event needs no thread of its own. An
+                    // RPC to another node could block; such events take the listener's thread.
+                    Set<String> nodes = meta.nodesMatching(event.topic());
+                    if (nodes.isEmpty()) {
+                        return true;
+                    }
+                    if (nodes.size() == 1 && nodes.contains(nodeId)) {
+                        handler.onTopicEvents(List.of(event));
+                        return true;
+                    }
+                    return false;
                 }
             }));
         } else {

@@ -39,11 +39,15 @@ import org.rmqtt.store.rocketmq.MqttMessages;
  * for the next mapped file, which a network thread must never do (the flush, with SYNC_FLUSH,
  * completes the future later on the store's flush thread). Reads and offset queries may touch the
  * disk, so they run on a small pool of their own. Futures complete on store threads: callers hop
- * back to their own.
+ * back to their own. A pull of what was just appended ({@link RecentWrites}) is answered at once,
+ * on the caller's thread.
  */
 public final class InProcessMessageStore implements MessageStore {
     /** The group reads are counted under in the store's statistics. */
     static final String READ_GROUP = MixAll.LMQ_PREFIX + "rmqtt_gateway";
+    /** Enough for a few seconds of a fast stream: readers further behind read the store. */
+    private static final long RECENT_BYTES = 16L << 20;
+    private static final java.time.Duration RECENT_FOR = java.time.Duration.ofSeconds(5);
 
     private final org.apache.rocketmq.store.MessageStore store;
     private final TopicMapper mapper;
@@ -54,6 +58,8 @@ public final class InProcessMessageStore implements MessageStore {
     private final ExecutorService reads;
     /** One thread: appends keep the order in which callers asked for them. */
     private final ExecutorService writes;
+    /** What was just appended, for readers at the head of an LMQ. */
+    private final RecentWrites recent = new RecentWrites(RECENT_BYTES, RECENT_FOR);
 
     /**
      * @param store       the broker's store (with its plug-ins)
@@ -155,6 +161,11 @@ public final class InProcessMessageStore implements MessageStore {
         inner.setStoreHost(storeHost);
         inner.setReconsumeTimes(0);
         return store.asyncPutMessage(inner).thenApply(result -> {
+            if (result != null && result.getAppendMessageResult() != null && result.getAppendMessageResult().isOk()) {
+                // Appended (a flush may still be due): the broker wrote the LMQ offsets into the message.
+                recent.appended(request, inner.getProperty(MessageConst.PROPERTY_INNER_MULTI_DISPATCH),
+                        inner.getProperty(MessageConst.PROPERTY_INNER_MULTI_QUEUE_OFFSET));
+            }
             if (result == null) {
                 throw new StoreException("the message store did not answer (shutting down?)");
             }
@@ -180,6 +191,10 @@ public final class InProcessMessageStore implements MessageStore {
     public CompletableFuture<PullBatch> pull(String broker, String lmq, long offset, int max) {
         if (!brokerName.equals(broker)) {
             return CompletableFuture.failedFuture(new StoreException("no broker " + broker + " in this process"));
+        }
+        PullBatch just = recent.read(lmq, offset, max);
+        if (just != null) {
+            return CompletableFuture.completedFuture(just);
         }
         return CompletableFuture.supplyAsync(() -> read(lmq, offset, max), reads);
     }

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * message is already readable from its LMQs. It takes over what the {@link Notifier} does for a
  * remote broker: topic events, and the retained messages of backends.
  *
- * <p>The dispatcher runs on the store's reput thread and only queues what it saw; each listener
- * has its own thread that turns the queue into events, in batches. Events are hints (a reader's
+ * <p>The dispatcher runs on the store's reput thread. A listener that can take an event without
+ * blocking (this node's sessions only enqueue it) gets it there at once; everything else is queued,
+ * and each listener has its own thread that turns the queue into events, in batches. Events are hints (a reader's
  * catch-up finds what an event missed), so a listener whose queue is full loses the overflow
  * rather than holding up the store.
  */
@@ -53,6 +54,15 @@ public final class InProcessNotifier implements CommitLogDispatcher {
 
         /** A backend (not a device's gateway) stored a message with {@code mqttRetain=true}; may block. */
         void onBackendRetained(String topic, byte[] payload, int qos);
+
+        /**
+         * A new message, on the store's dispatch thread, before it is queued: a listener that can
+         * hand the event over without blocking (only enqueueing) does so and answers true, and the
+         * event skips the queue and the listener's thread. False: it comes to {@link #onStored}.
+         */
+        default boolean onStoredNow(TopicEvent event) {
+            return false;
+        }
     }
 
     /** What the reput thread saw: enough to build an event, and to find a retained message's body. */
@@ -100,7 +110,7 @@ public final class InProcessNotifier implements CommitLogDispatcher {
                         && properties.get(MessageProperties.MQTT_CLIENT_ID) == null,
                 request.getCommitLogOffset(), request.getMsgSize());
         for (Listening l : listeners) {
-            if (l.rocketTopics.contains(request.getTopic())) {
+            if (l.rocketTopics.contains(request.getTopic()) && !l.handedNow(seen)) {
                 l.offer(seen);
             }
         }
@@ -122,6 +132,26 @@ public final class InProcessNotifier implements CommitLogDispatcher {
         Listening(Set<String> rocketTopics, Listener listener) {
             this.rocketTopics = rocketTopics;
             this.listener = listener;
+        }
+
+        /**
+         * Hands {@code seen} to the listener on this (the dispatch) thread if it can take it without
+         * blocking. It may overtake queued events: each only raises a reader's known end.
+         */
+        boolean handedNow(Seen seen) {
+            if (seen.backendRetained()) {
+                return false; // its retained message is set first, on the listener's thread
+            }
+            TopicEvent event = event(seen);
+            if (event == null) {
+                return true;
+            }
+            try {
+                return listener.onStoredNow(event);
+            } catch (RuntimeException e) {
+                LOG.warn("Handing a topic event over failed: {}", e.toString());
+                return true;
+            }
         }
 
         void offer(Seen seen) {

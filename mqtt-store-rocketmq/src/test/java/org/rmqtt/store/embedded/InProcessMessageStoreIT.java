@@ -122,6 +122,73 @@ class InProcessMessageStoreIT {
     }
 
     @Test
+    void justWrittenMessagesReadFromMemoryEqualTheStoredOnesAndOthersAreReadFromTheStore() throws Exception {
+        String topic = "sensors/" + unique() + "/hum";
+        String lmq = LmqNames.of(topic);
+        for (int i = 0; i < 4; i++) {
+            store.publish(new PublishRequest(topic, i % 3, i == 2, ("h" + i).getBytes(StandardCharsets.UTF_8), "c1",
+                    Set.of())).join();
+        }
+        await().atMost(WAIT).untilAsserted(() -> assertThat(store.maxOffsets(lmq).join())
+                .containsEntry(EmbeddedRocketMq.BROKER_NAME, 4L));
+        // A second store on the same broker has written nothing: it reads everything from the store.
+        InProcessMessageStore other = InProcessMessageStore.on(rocketMq, MAPPER, 1);
+        try {
+            for (long offset = 0; offset < 4; offset++) {
+                PullBatch mine = store.pull(EmbeddedRocketMq.BROKER_NAME, lmq, offset, 2).join();
+                PullBatch read = other.pull(EmbeddedRocketMq.BROKER_NAME, lmq, offset, 2).join();
+                assertThat(mine.status()).isEqualTo(PullBatch.Status.FOUND);
+                assertThat(mine.messages()).usingRecursiveFieldByFieldElementComparator().isEqualTo(read.messages());
+                assertThat(mine.nextOffset()).isEqualTo(read.nextOffset()).isEqualTo(Math.min(4, offset + 2));
+            }
+            assertThat(store.pull(EmbeddedRocketMq.BROKER_NAME, lmq, 4, 2).join().status())
+                    .isEqualTo(PullBatch.Status.NO_NEW_MESSAGES);
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
+    void aListenerTakingEventsOnTheDispatchThreadGetsEachOnceAndNoneQueued() throws Exception {
+        String prefix = "sensors/" + unique() + "/";
+        BlockingQueue<TopicEvent> now = new LinkedBlockingQueue<>();
+        BlockingQueue<TopicEvent> queued = new LinkedBlockingQueue<>();
+        AutoCloseable direct = rocketMq.notifier().listen(MAPPER.rocketTopics(), new InProcessNotifier.Listener() {
+            @Override
+            public void onStored(List<TopicEvent> events) {
+                events.stream().filter(e -> e.topic().startsWith(prefix)).forEach(queued::add);
+            }
+
+            @Override
+            public void onBackendRetained(String topic, byte[] payload, int qos) {
+            }
+
+            @Override
+            public boolean onStoredNow(TopicEvent event) {
+                if (event.topic().startsWith(prefix + "now")) {
+                    now.add(event);
+                    return true;
+                }
+                return false;
+            }
+        });
+        try {
+            for (int i = 0; i < 5; i++) {
+                store.publish(new PublishRequest(prefix + "now", 1, false, new byte[] {1}, "c1", Set.of())).join();
+                store.publish(new PublishRequest(prefix + "later", 1, false, new byte[] {2}, "c1", Set.of())).join();
+            }
+            await().atMost(WAIT).until(() -> now.size() >= 5 && queued.size() >= 5);
+            // The other listener, which takes nothing on the dispatch thread, saw everything queued.
+            await().atMost(WAIT).until(() -> EVENTS.stream().filter(e -> e.topic().startsWith(prefix)).count() >= 10);
+            assertThat(now).extracting(e -> e.offsets().get(0)).containsExactly(0L, 1L, 2L, 3L, 4L);
+            assertThat(queued).extracting(TopicEvent::topic).containsOnly(prefix + "later");
+            assertThat(queued).extracting(e -> e.offsets().get(0)).containsExactly(0L, 1L, 2L, 3L, 4L);
+        } finally {
+            direct.close();
+        }
+    }
+
+    @Test
     void aBackendMessageIsAnnouncedAndARetainedOneHandedOverWithItsPayload() throws Exception {
         String topic = "sensors/" + unique() + "/cmd";
         DefaultMQProducer producer = new DefaultMQProducer("in_process_it_backend");
