@@ -182,7 +182,8 @@ public final class Gateway implements AutoCloseable {
         notifyServer.start();
         notifyPort = notifyServer.port();
         String notifyAddress = config.notifyHost() + ":" + notifyPort;
-        NotifyClient notifyClient = new NotifyClient(nodeId, notifyAddress, handler, counters);
+        NotifyClient notifyClient = new NotifyClient(nodeId, notifyAddress, handler, counters,
+                config.notifyInlineBatchBytes(), config.notifyLinger());
         started.push(notifyClient);
         notifyClient.start();
         SubscriptionIndex index = new SubscriptionIndex(nodeId, meta,
@@ -303,6 +304,7 @@ public final class Gateway implements AutoCloseable {
                     meta::matchingWildcardFilters, notifyClient,
                     (topic, payload, qos) -> publishing.retainFromBackend(topic, payload, qos, config.metaTimeout()));
             notifier.lagListener(metrics.notifyLagRecorder());
+            notifier.inlineMessagesUpTo(config.notifyInlineMaxBytes());
             started.push(notifier);
             notifier.start();
         }

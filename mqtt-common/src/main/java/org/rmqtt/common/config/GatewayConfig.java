@@ -70,6 +70,15 @@ public final class GatewayConfig {
     private static final Key<Integer> WSS_PORT = key("mqtt.wss.port", "8084", GatewayConfig::port);
     private static final Key<String> NOTIFY_HOST = key("notify.host", "127.0.0.1", GatewayConfig::nonEmpty);
     private static final Key<Integer> NOTIFY_PORT = key("notify.port", "10811", GatewayConfig::port);
+    private static final Key<Integer> NOTIFY_INLINE_MAX = key("notify.inlineMaxBytes", "1024", nonNegative(1 << 20));
+    private static final Key<Integer> NOTIFY_INLINE_BATCH = key("notify.inlineBatchBytes", "262144", positive(16 << 20));
+    private static final Key<Duration> NOTIFY_LINGER = key("notify.linger", "0", s -> {
+        Duration d = duration(s);
+        if (d.compareTo(Duration.ofMillis(100)) > 0) {
+            throw new IllegalArgumentException("must be 0..100ms");
+        }
+        return d;
+    });
     private static final Key<Boolean> EMBEDDED = key("rocketmq.embedded", "false", GatewayConfig::bool);
     private static final Key<Boolean> BROKER_PLUGIN = key("rocketmq.dispatchPlugin", "true", GatewayConfig::bool);
     private static final Key<String> NAMESRV = key("rocketmq.namesrv", "", s -> s);
@@ -503,6 +512,27 @@ public final class GatewayConfig {
         return get(NOTIFIER_GROUP);
     }
 
+    /**
+     * Messages with a payload up to this size travel inside their notify event, so a subscriber
+     * reading exactly there needs no pull; 0 = events never carry messages.
+     */
+    public int notifyInlineMaxBytes() {
+        return get(NOTIFY_INLINE_MAX);
+    }
+
+    /** Inline payload bytes per notify RPC at most; events past that go without their message. */
+    public int notifyInlineBatchBytes() {
+        return get(NOTIFY_INLINE_BATCH);
+    }
+
+    /**
+     * How long a notify batch to a node with no RPC under way waits for more events before it is
+     * sent; 0 = at once (while an RPC is under way events always gather).
+     */
+    public Duration notifyLinger() {
+        return get(NOTIFY_LINGER);
+    }
+
     public int pullBatch() {
         return get(PULL_BATCH);
     }
@@ -826,6 +856,16 @@ public final class GatewayConfig {
             int n = Integer.parseInt(s);
             if (n < 1 || n > max) {
                 throw new IllegalArgumentException("must be 1.." + max);
+            }
+            return n;
+        };
+    }
+
+    private static Function<String, Integer> nonNegative(int max) {
+        return s -> {
+            int n = Integer.parseInt(s);
+            if (n < 0 || n > max) {
+                throw new IllegalArgumentException("must be 0.." + max);
             }
             return n;
         };

@@ -84,11 +84,71 @@ class TopicEventCodecTest {
     @Test
     void anUnknownVersionIsRejected() {
         byte[] body = TopicEventCodec.encode(sampleBatch());
-        body[0] = (byte) (TopicEventCodec.VERSION + 1);
+        body[0] = (byte) (TopicEventCodec.VERSION_INLINE + 1);
 
         assertThatThrownBy(() -> TopicEventCodec.decode(body))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("version " + (TopicEventCodec.VERSION + 1));
+                .hasMessageContaining("version " + (TopicEventCodec.VERSION_INLINE + 1));
+    }
+
+    private static List<TopicEvent> inlineBatch() {
+        TopicEvent small = event("broker-a", "sensors/room1/temp", 5, "sensors/+/temp");
+        return List.of(
+                new TopicEvent(small.brokerName(), small.topic(), small.lmqs(), small.offsets(),
+                        new TopicEvent.InlineMessage(1, false, "21.5".getBytes(StandardCharsets.UTF_8))),
+                event("broker-a", "too/large", 6),
+                new TopicEvent("broker-b", "empty/retained", List.of(LmqNames.of("empty/retained")), List.of(0L),
+                        new TopicEvent.InlineMessage(2, true, new byte[0])));
+    }
+
+    @Test
+    void inlineMessagesSurviveTheRoundTripNextToEventsWithout() {
+        List<TopicEvent> batch = inlineBatch();
+
+        byte[] body = TopicEventCodec.encode(batch);
+
+        assertThat(body[0]).isEqualTo(TopicEventCodec.VERSION_INLINE);
+        assertThat(TopicEventCodec.decode(body)).isEqualTo(batch);
+    }
+
+    @Test
+    void aBatchWithoutInlineMessagesIsWrittenAsVersionOneForOlderReceivers() {
+        assertThat(TopicEventCodec.encode(inlineBatch().stream().map(TopicEvent::withoutInline).toList())[0])
+                .isEqualTo(TopicEventCodec.VERSION);
+    }
+
+    @Test
+    void aVersionOneBodyFromAnOlderSenderDecodesWithoutInlineMessages() {
+        // One event, written the way the previous release wrote it: broker, topic, one LMQ and offset.
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(1);
+            out.writeInt(1);
+            out.writeUTF("broker-a");
+            byte[] topic = "a/b".getBytes(StandardCharsets.UTF_8);
+            out.writeInt(topic.length);
+            out.write(topic);
+            out.writeShort(1);
+            out.writeUTF(LmqNames.of("a/b"));
+            out.writeLong(42);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+
+        assertThat(TopicEventCodec.decode(bytes.toByteArray()))
+                .containsExactly(new TopicEvent("broker-a", "a/b", List.of(LmqNames.of("a/b")), List.of(42L)));
+    }
+
+    @Test
+    void everyTruncationOfAnInlineBatchIsRejected() {
+        byte[] body = TopicEventCodec.encode(inlineBatch());
+
+        for (int length = 0; length < body.length; length++) {
+            byte[] truncated = Arrays.copyOf(body, length);
+            assertThatThrownBy(() -> TopicEventCodec.decode(truncated))
+                    .as("body cut to %d of %d bytes", length, body.length)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
     }
 
     @Test

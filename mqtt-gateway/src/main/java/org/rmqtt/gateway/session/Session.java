@@ -518,6 +518,34 @@ public final class Session {
     }
 
     /**
+     * An event carried the message at {@code message.offset()} of {@code sub}'s LMQ on
+     * {@code broker}: a cursor reading exactly there queues it without a pull, as if a pull had
+     * read it; any other cursor treats it as a plain event (the LMQ stays the truth, and what it
+     * skips is pulled in order).
+     */
+    public void onTopicEvent(Subscription sub, String broker, StoredMessage message) {
+        if (closed || subscriptions.get(sub.filter()) != sub) {
+            return;
+        }
+        Subscription.Cursor cursor = sub.cursors.get(broker);
+        long offset = message.offset();
+        if (cursor == null || cursor.nextOffset != offset || resuming || sub.retainedToSend != null
+                || pending.size() >= maxPending) {
+            onTopicEvent(sub, broker, offset);
+            return;
+        }
+        // A pull under way from this offset returns this message too; onPulled skips offsets below nextOffset.
+        if (!sentAsRetained(sub, message)) {
+            pending.add(new Pending(sub, cursor, message));
+        }
+        sub.justRetained = null;
+        cursor.nextOffset = offset + 1;
+        cursor.knownEnd = Math.max(cursor.knownEnd, cursor.nextOffset);
+        cursor.emptyPulls = 0;
+        drain();
+    }
+
+    /**
      * The periodic catch-up read {@code end} as the next offset of {@code sub}'s LMQ on
      * {@code broker}: reads up to there if no event said so.
      *

@@ -22,6 +22,12 @@ public final class InMemoryMessageStore implements MessageStore {
     private final Map<String, List<StoredMessage>> queues = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private volatile boolean failing;
+    private final AtomicLong pulls = new AtomicLong();
+
+    /** Pulls made so far: tests tell reads from the LMQ apart from messages that came otherwise. */
+    public long pulls() {
+        return pulls.get();
+    }
 
     /** Makes every later publish fail, as an unreachable broker would. */
     public void failPublishes(boolean fail) {
@@ -44,6 +50,7 @@ public final class InMemoryMessageStore implements MessageStore {
 
     @Override
     public CompletableFuture<PullBatch> pull(String brokerName, String lmq, long offset, int max) {
+        pulls.incrementAndGet();
         List<StoredMessage> queue = queues.getOrDefault(lmq, List.of());
         synchronized (queue) {
             if (offset >= queue.size()) {

@@ -3,7 +3,9 @@ package org.rmqtt.store.notify;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +61,7 @@ public final class Notifier implements AutoCloseable {
     /** Told, per announced message, the milliseconds from its store time (the broker's clock) to its events being queued. */
     private volatile LongConsumer lagListener = millis -> { };
     private final RetainedSink retained;
+    private volatile int inlineMaxBytes;
 
     /**
      * Where a backend message with {@code mqttRetain=true} sets or clears its topic's retained
@@ -110,10 +113,13 @@ public final class Notifier implements AutoCloseable {
         consumer.registerMessageListener((MessageListenerConcurrently) (messages, context) -> {
             String broker = context.getMessageQueue().getBrokerName();
             try {
-                List<CompletableFuture<Void>> handed = new ArrayList<>();
+                // Events of the whole consumed batch go to each node together: one RPC, not one per message.
+                Map<String, List<TopicEvent>> byNode = new LinkedHashMap<>();
                 for (MessageExt m : messages) {
-                    onMessage(broker, m, handed);
+                    onMessage(broker, m, byNode);
                 }
+                List<CompletableFuture<Void>> handed = new ArrayList<>(byNode.size());
+                byNode.forEach((address, events) -> handed.add(client.sendAll(address, events)));
                 awaitHandOver(handed);
                 return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
             } catch (StoreException e) {
@@ -160,7 +166,15 @@ public final class Notifier implements AutoCloseable {
         }
     }
 
-    private void onMessage(String broker, MessageExt m, List<CompletableFuture<Void>> handed) {
+    /**
+     * Events of messages with a payload up to {@code maxBytes} carry the message, so a reader at
+     * its offset needs no pull; 0 = never. Set before {@link #start()}.
+     */
+    public void inlineMessagesUpTo(int maxBytes) {
+        this.inlineMaxBytes = maxBytes;
+    }
+
+    private void onMessage(String broker, MessageExt m, Map<String, List<TopicEvent>> byNode) {
         String topic = m.getUserProperty(MessageProperties.MQTT_TOPIC);
         if (topic == null) {
             return; // not for MQTT
@@ -182,11 +196,22 @@ public final class Notifier implements AutoCloseable {
             LOG.warn("Message {} has LMQs and offsets of different lengths; not announced", m.getMsgId());
             return;
         }
-        TopicEvent event = new TopicEvent(broker, topic, dispatched.lmqs(), dispatched.offsets());
+        TopicEvent event = new TopicEvent(broker, topic, dispatched.lmqs(), dispatched.offsets(), inline(m));
         for (String address : targets.apply(topic)) {
-            handed.add(client.send(address, event));
+            byNode.computeIfAbsent(address, a -> new ArrayList<>()).add(event);
         }
         lagListener.accept(System.currentTimeMillis() - m.getStoreTimestamp());
+    }
+
+    /** The message as a pull of its LMQ would decode it, if small enough to travel in its event. */
+    private TopicEvent.InlineMessage inline(MessageExt m) {
+        byte[] body = m.getBody();
+        if (inlineMaxBytes == 0 || body == null || body.length > inlineMaxBytes) {
+            return null;
+        }
+        return new TopicEvent.InlineMessage(MessageProperties.qos(m.getUserProperty(MessageProperties.MQTT_QOS)),
+                "true".equals(m.getUserProperty(MessageProperties.MQTT_RETAIN)),
+                MessageProperties.payload(m.getUserProperty(MessageProperties.MQTT_EMPTY), body));
     }
 
     private void redispatch(MessageExt m, String topic) {

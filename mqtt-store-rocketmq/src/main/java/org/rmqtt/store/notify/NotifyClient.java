@@ -9,9 +9,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.rocketmq.remoting.InvokeCallback;
 import org.apache.rocketmq.remoting.netty.NettyClientConfig;
 import org.apache.rocketmq.remoting.netty.NettyRemotingClient;
@@ -38,6 +41,13 @@ import org.slf4j.LoggerFactory;
  * consumed before that. To a node whose last attempt failed (dead, paused, overloaded) the future
  * completes at once: its events are retried in the background, and one sick node does not hold
  * up the notifier, and so every other node's events.
+ *
+ * <p>Events may carry their message ({@link TopicEvent#inline()}). Memory stays bounded: a batch
+ * carries at most {@code inlineBatchBytes} of payloads and a node's backlog at most
+ * {@link #BACKLOG_BATCHES} times that; events past either go without their message (the receiver
+ * pulls it). A receiver of the previous release refuses such batches as an unknown version; it
+ * then gets them without messages from here on. With a linger, a batch to a node with no RPC
+ * under way waits that long for more events, so many quiet topics share one RPC.
  */
 public final class NotifyClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NotifyClient.class);
@@ -50,6 +60,9 @@ public final class NotifyClient implements AutoCloseable {
     static final Duration RETRY_WINDOW = Duration.ofSeconds(10);
     private static final long FIRST_RETRY_MS = 50;
     private static final long MAX_RETRY_MS = 2_000;
+    /** A node's queued inline payloads at most, in batches' worth. */
+    static final int BACKLOG_BATCHES = 8;
+    static final int DEFAULT_INLINE_BATCH_BYTES = 256 * 1024;
     /** Request field naming the sending node, checked by the receiver. */
     static final String FROM = "from";
 
@@ -60,6 +73,9 @@ public final class NotifyClient implements AutoCloseable {
     private final Counters counters;
     private final ThrottledWarning warnings = new ThrottledWarning(LOG, Duration.ofSeconds(10));
     private final Map<String, Outbox> outboxes = new ConcurrentHashMap<>();
+    private final int inlineBatchBytes;
+    private final long lingerNanos;
+    private final ScheduledExecutorService lingerTimer;
 
     private record Queued(TopicEvent event, CompletableFuture<Void> handed) {}
 
@@ -69,9 +85,29 @@ public final class NotifyClient implements AutoCloseable {
         final AtomicBoolean sending = new AtomicBoolean();
         /** The last attempt failed: nobody waits for this node's hand-over until one succeeds. */
         volatile boolean failing;
+        /** Payload bytes of the queued events' inline messages. */
+        final AtomicLong inlineBytes = new AtomicLong();
+        /** The node refused inline messages (an older release): send it events only. */
+        volatile boolean noInline;
     }
 
     public NotifyClient(String localNodeId, String localAddress, NotifyHandler localHandler, Counters counters) {
+        this(localNodeId, localAddress, localHandler, counters, DEFAULT_INLINE_BATCH_BYTES, Duration.ZERO);
+    }
+
+    /**
+     * @param inlineBatchBytes inline payload bytes one RPC carries at most
+     * @param linger           how long a batch to a node with no RPC under way waits for more events
+     */
+    public NotifyClient(String localNodeId, String localAddress, NotifyHandler localHandler, Counters counters,
+                        int inlineBatchBytes, Duration linger) {
+        this.inlineBatchBytes = inlineBatchBytes;
+        this.lingerNanos = linger.toNanos();
+        this.lingerTimer = linger.isZero() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rmqtt-notify-linger");
+            t.setDaemon(true);
+            return t;
+        });
         NettyClientConfig config = new NettyClientConfig();
         config.setClientWorkerThreads(1);
         config.setClientCallbackExecutorThreads(1);
@@ -97,6 +133,32 @@ public final class NotifyClient implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         Outbox box = outboxes.computeIfAbsent(address, a -> new Outbox());
+        CompletableFuture<Void> handed = enqueue(address, box, event);
+        kick(address, box);
+        return handed;
+    }
+
+    /**
+     * {@link #send} of each event, queued together so that they leave in one batch where they
+     * fit; events for this node itself are handed over as one batch. The future completes once
+     * all were handed over (or given up).
+     */
+    public CompletableFuture<Void> sendAll(String address, List<TopicEvent> events) {
+        if (address.equals(localAddress)) {
+            localHandler.onTopicEvents(events);
+            return CompletableFuture.completedFuture(null);
+        }
+        counters.add(Counters.Name.NOTIFY_EVENTS_SENT, events.size());
+        Outbox box = outboxes.computeIfAbsent(address, a -> new Outbox());
+        List<CompletableFuture<Void>> handed = new ArrayList<>(events.size());
+        for (TopicEvent event : events) {
+            handed.add(enqueue(address, box, event));
+        }
+        kick(address, box);
+        return CompletableFuture.allOf(handed.toArray(CompletableFuture[]::new));
+    }
+
+    private CompletableFuture<Void> enqueue(String address, Outbox box, TopicEvent event) {
         if (box.size.incrementAndGet() > MAX_BACKLOG) {
             box.size.decrementAndGet();
             counters.increment(Counters.Name.NOTIFY_EVENTS_DROPPED);
@@ -110,33 +172,48 @@ public final class NotifyClient implements AutoCloseable {
             warnings.warn("slow " + address, "Notify backlog to {} is {} events: the node takes events slower than "
                     + "they come", address, backlog);
         }
+        int inline = event.inlineBytes();
+        if (event.inline() != null) {
+            if (box.noInline || box.inlineBytes.addAndGet(inline) > (long) BACKLOG_BATCHES * inlineBatchBytes) {
+                if (!box.noInline) {
+                    box.inlineBytes.addAndGet(-inline);
+                }
+                event = event.withoutInline();
+            }
+        }
         Queued queued = new Queued(event, new CompletableFuture<>());
         if (box.failing) {
             queued.handed().complete(null);
         }
         box.events.add(queued);
-        if (box.sending.compareAndSet(false, true)) {
-            flush(address, box);
-        }
         return queued.handed();
     }
 
-    /**
-     * {@link #send} of each event, without waiting for the hand-over; events for this node itself
-     * are handed over as one batch.
-     */
-    public void sendAll(String address, List<TopicEvent> events) {
-        if (address.equals(localAddress)) {
-            localHandler.onTopicEvents(events);
-            return;
+    /** Starts a batch unless one is under way (or lingering); a batch under way sends the rest when done. */
+    private void kick(String address, Outbox box) {
+        if (box.sending.compareAndSet(false, true)) {
+            if (lingerTimer == null) {
+                flush(address, box);
+            } else {
+                lingerTimer.schedule(() -> flush(address, box), lingerNanos, TimeUnit.NANOSECONDS);
+            }
         }
-        events.forEach(event -> send(address, event));
     }
 
     private void flush(String address, Outbox box) {
         List<Queued> batch = new ArrayList<>(Math.min(MAX_BATCH, box.size.get()));
+        long inlineLeft = inlineBatchBytes;
         Queued e;
         while (batch.size() < MAX_BATCH && (e = box.events.poll()) != null) {
+            int inline = e.event().inlineBytes();
+            if (e.event().inline() != null) {
+                box.inlineBytes.addAndGet(-inline);
+                if (inline > inlineLeft || box.noInline) {
+                    e = new Queued(e.event().withoutInline(), e.handed());
+                } else {
+                    inlineLeft -= inline;
+                }
+            }
             batch.add(e);
         }
         if (batch.isEmpty()) {
@@ -161,6 +238,15 @@ public final class NotifyClient implements AutoCloseable {
                 flush(address, box);
                 return;
             }
+            if (refusesInline(error) && !box.noInline && batch.stream().anyMatch(q -> q.event().inline() != null)) {
+                LOG.info("Notify endpoint {} does not take events with messages (an older release); sending it events only",
+                        address);
+                box.noInline = true;
+                List<Queued> plain = batch.stream().map(q -> new Queued(q.event().withoutInline(), q.handed())).toList();
+                byte[] plainBody = TopicEventCodec.encode(plain.stream().map(Queued::event).toList());
+                attempt(address, box, plain, plainBody, tries, deadline);
+                return;
+            }
             box.failing = true;
             batch.forEach(q -> q.handed().complete(null));
             long delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(tries, 10));
@@ -179,6 +265,12 @@ public final class NotifyClient implements AutoCloseable {
             Executor later = CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS);
             later.execute(() -> attempt(address, box, batch, body, tries + 1, deadline));
         });
+    }
+
+    /** How a receiver of the release before inline messages answers a batch with them. */
+    private static boolean refusesInline(Throwable error) {
+        String message = error.getMessage();
+        return message != null && message.contains("unknown notify event version");
     }
 
     private void settle(Outbox box, List<Queued> batch) {
@@ -260,6 +352,9 @@ public final class NotifyClient implements AutoCloseable {
 
     @Override
     public void close() {
+        if (lingerTimer != null) {
+            lingerTimer.shutdownNow();
+        }
         RemotingShutdown.stopEventThread(client);
         client.shutdown();
         // Nothing more is sent: whoever waits for a hand-over is released.

@@ -26,6 +26,8 @@ class NotifyRpcTest {
 
     private final Set<String> members = ConcurrentHashMap.newKeySet();
     private final List<TopicEvent> received = new CopyOnWriteArrayList<>();
+    /** Answers like a receiver of the release before inline messages: such a batch is an unknown version. */
+    private volatile boolean olderReceiver;
     private final Counters serverCounters = new Counters();
     private final Counters clientCounters = new Counters();
     private NotifyServer server;
@@ -37,6 +39,9 @@ class NotifyRpcTest {
         server = new NotifyServer("127.0.0.1", 0, new NotifyHandler() {
             @Override
             public void onTopicEvents(List<TopicEvent> events) {
+                if (olderReceiver && events.stream().anyMatch(e -> e.inline() != null)) {
+                    throw new IllegalArgumentException("unknown notify event version 2");
+                }
                 received.addAll(events);
             }
 
@@ -122,5 +127,85 @@ class NotifyRpcTest {
         client.send(address, EVENT).get(5, TimeUnit.SECONDS);
         assertThat(received).containsExactly(EVENT);
         assertThat(serverCounters.get(Counters.Name.NOTIFY_REJECTED)).isZero();
+    }
+
+    private static TopicEvent inlineEvent(long offset, int bytes) {
+        return new TopicEvent("broker-a", "a/b", List.of("%LMQ%a%b"), List.of(offset),
+                new TopicEvent.InlineMessage(1, false, new byte[bytes]));
+    }
+
+    @Test
+    void aBatchCarriesInlineMessagesUpToItsBudgetAndTheRestAsPlainEvents() throws Exception {
+        members.add("gw-b");
+        NotifyClient small = new NotifyClient("gw-b", "127.0.0.1:1", null, clientCounters, 150, Duration.ZERO);
+        small.start();
+        try {
+            List<TopicEvent> events = List.of(inlineEvent(1, 100), inlineEvent(2, 100), inlineEvent(3, 40));
+
+            small.sendAll(address, events).get(10, TimeUnit.SECONDS);
+
+            // In order, each once; the second did not fit the 150 bytes left after the first, the third did.
+            assertThat(received).containsExactly(events.get(0), events.get(1).withoutInline(), events.get(2));
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void aReceiverOfTheReleaseBeforeInlineMessagesGetsPlainEvents() throws Exception {
+        members.add("gw-b");
+        olderReceiver = true;
+        TopicEvent event = inlineEvent(9, 10);
+
+        client.send(address, event).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.contains(event.withoutInline()));
+        client.send(address, inlineEvent(10, 10)).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
+
+        assertThat(received).containsExactly(event.withoutInline(), inlineEvent(10, 10).withoutInline());
+        assertThat(clientCounters.get(Counters.Name.NOTIFY_EVENTS_DROPPED)).isZero();
+    }
+
+    @Test
+    void withALingerEventsSentApartShareOneBatch() throws Exception {
+        members.add("gw-b");
+        List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+        NotifyServer counting = new NotifyServer("127.0.0.1", 0, new NotifyHandler() {
+            @Override
+            public void onTopicEvents(List<TopicEvent> events) {
+                batchSizes.add(events.size());
+            }
+
+            @Override
+            public CompletableFuture<byte[]> onSessionTakeover(String clientId, long epoch) {
+                return CompletableFuture.completedFuture(new byte[0]);
+            }
+
+            @Override
+            public CompletableFuture<Void> onViewSync(long index) {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public CompletableFuture<byte[]> onAdminRequest(byte[] request) {
+                return CompletableFuture.completedFuture(new byte[0]);
+            }
+        }, members::contains, new Counters());
+        counting.start();
+        // Long enough that the three sends below fall within it on any machine.
+        NotifyClient lingering = new NotifyClient("gw-b", "127.0.0.1:1", null, new Counters(), 1024, Duration.ofSeconds(2));
+        lingering.start();
+        try {
+            String to = "127.0.0.1:" + counting.port();
+            CompletableFuture<Void> a = lingering.send(to, inlineEvent(1, 1));
+            CompletableFuture<Void> b = lingering.send(to, inlineEvent(2, 1));
+            CompletableFuture<Void> c = lingering.send(to, inlineEvent(3, 1));
+            CompletableFuture.allOf(a, b, c).get(10, TimeUnit.SECONDS);
+
+            assertThat(batchSizes).containsExactly(3);
+        } finally {
+            lingering.close();
+            counting.close();
+        }
     }
 }
