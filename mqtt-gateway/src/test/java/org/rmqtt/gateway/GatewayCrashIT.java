@@ -221,6 +221,8 @@ class GatewayCrashIT {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
+        // Killed children leave RocksDB's unpacked native library behind: in the test's directory.
+        command.add("-Djava.io.tmpdir=" + log.toAbsolutePath().getParent());
         // Where the test JVM keeps RocketMQ client files and logs, and how it logs.
         for (String property : List.of("user.home", "rocketmq.log.root", "slf4j.provider", "tls.server.mode")) {
             String value = System.getProperty(property);

@@ -70,15 +70,9 @@ public final class GatewayConfig {
     private static final Key<Integer> WSS_PORT = key("mqtt.wss.port", "8084", GatewayConfig::port);
     private static final Key<String> NOTIFY_HOST = key("notify.host", "127.0.0.1", GatewayConfig::nonEmpty);
     private static final Key<Integer> NOTIFY_PORT = key("notify.port", "10811", GatewayConfig::port);
-    private static final Key<Integer> NOTIFY_INLINE_MAX = key("notify.inlineMaxBytes", "1024", nonNegative(1 << 20));
+    private static final Key<Integer> NOTIFY_INLINE_MAX = key("notify.inlineMaxBytes", "1024", atLeastZero(1 << 20, "off"));
     private static final Key<Integer> NOTIFY_INLINE_BATCH = key("notify.inlineBatchBytes", "262144", positive(16 << 20));
-    private static final Key<Duration> NOTIFY_LINGER = key("notify.linger", "0", s -> {
-        Duration d = duration(s);
-        if (d.compareTo(Duration.ofMillis(100)) > 0) {
-            throw new IllegalArgumentException("must be 0..100ms");
-        }
-        return d;
-    });
+    private static final Key<Duration> NOTIFY_LINGER = key("notify.linger", "0", atMost(Duration.ofMillis(100), "must be 0..100ms"));
     private static final Key<Boolean> EMBEDDED = key("rocketmq.embedded", "false", GatewayConfig::bool);
     private static final Key<Boolean> BROKER_PLUGIN = key("rocketmq.dispatchPlugin", "true", GatewayConfig::bool);
     private static final Key<String> NAMESRV = key("rocketmq.namesrv", "", s -> s);
@@ -124,24 +118,19 @@ public final class GatewayConfig {
     private static final Key<Integer> ADMIN_PORT = key("admin.port", "8088", GatewayConfig::port);
     private static final Key<String> ADMIN_TOKEN_FILE = key("admin.tokenFile", "", s -> s);
     /** Limits that shed abuse; 0 turns a count or rate limit off (docs/operations.md, "Limits"). */
-    private static final Key<Integer> MAX_CONNECTIONS = key("limits.maxConnections", "0", atLeastZero(100_000_000));
-    private static final Key<Integer> MAX_CONNECTIONS_PER_IP = key("limits.maxConnectionsPerIp", "0", atLeastZero(100_000_000));
-    private static final Key<Integer> CONNECT_RATE_PER_IP = key("limits.connectRatePerIp", "0", atLeastZero(1_000_000));
+    private static final Key<Integer> MAX_CONNECTIONS = key("limits.maxConnections", "0", atLeastZero(100_000_000, "no limit"));
+    private static final Key<Integer> MAX_CONNECTIONS_PER_IP = key("limits.maxConnectionsPerIp", "0", atLeastZero(100_000_000, "no limit"));
+    private static final Key<Integer> CONNECT_RATE_PER_IP = key("limits.connectRatePerIp", "0", atLeastZero(1_000_000, "no limit"));
     private static final Key<Integer> CONNECT_BURST_PER_IP = key("limits.connectBurstPerIp", "10", positive(1_000_000));
     private static final Key<Integer> MAX_TOPIC_LENGTH = key("limits.maxTopicLength", "65535", positive(Topics.MAX_UTF8_LENGTH));
     private static final Key<Integer> MAX_TOPIC_LEVELS = key("limits.maxTopicLevels", "128", positive(Topics.MAX_UTF8_LENGTH));
-    private static final Key<Integer> PUBLISH_RATE = key("limits.publishRatePerClient", "0", atLeastZero(10_000_000));
+    private static final Key<Integer> PUBLISH_RATE = key("limits.publishRatePerClient", "0", atLeastZero(10_000_000, "no limit"));
     private static final Key<Integer> PUBLISH_BURST = key("limits.publishBurstPerClient", "100", positive(10_000_000));
     /** A connection is not read while this many of its messages, or payload bytes, wait for the store. */
     private static final Key<Integer> MAX_STORING = key("limits.maxStoringPerClient", "1024", positive(1_000_000));
     private static final Key<Integer> MAX_STORING_BYTES = key("limits.maxStoringBytesPerClient", "8388608", positive(1 << 30));
-    private static final Key<Duration> SLOW_READER_TIMEOUT = key("limits.slowReaderTimeout", "30s", s -> {
-        Duration d = duration(s);
-        if (d.compareTo(Duration.ofHours(1)) > 0) {
-            throw new IllegalArgumentException("must be 0 (off) or at most 60m");
-        }
-        return d;
-    });
+    private static final Key<Duration> SLOW_READER_TIMEOUT = key("limits.slowReaderTimeout", "30s",
+            atMost(Duration.ofHours(1), "must be 0 (off) or at most 60m"));
     /** Who may connect: the authenticators asked in order; empty = nobody (see docs/configuration.md). */
     private static final Key<List<String>> AUTH_CHAIN = key("auth.chain", "", GatewayConfig::authChain);
     private static final Key<String> AUTH_PASSWORD_FILE = key("auth.passwordFile", "", s -> s);
@@ -861,21 +850,12 @@ public final class GatewayConfig {
         };
     }
 
-    private static Function<String, Integer> nonNegative(int max) {
+    /** @param zero what 0 means, for the error message */
+    private static Function<String, Integer> atLeastZero(int max, String zero) {
         return s -> {
             int n = Integer.parseInt(s);
             if (n < 0 || n > max) {
-                throw new IllegalArgumentException("must be 0.." + max);
-            }
-            return n;
-        };
-    }
-
-    private static Function<String, Integer> atLeastZero(int max) {
-        return s -> {
-            int n = Integer.parseInt(s);
-            if (n < 0 || n > max) {
-                throw new IllegalArgumentException("must be 0.." + max + " (0 = no limit)");
+                throw new IllegalArgumentException("must be 0.." + max + " (0 = " + zero + ")");
             }
             return n;
         };
@@ -897,6 +877,17 @@ public final class GatewayConfig {
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
+        };
+    }
+
+    /** A duration from 0 to {@code max}; {@code message} says so when it is not. */
+    private static Function<String, Duration> atMost(Duration max, String message) {
+        return s -> {
+            Duration d = duration(s);
+            if (d.compareTo(max) > 0) {
+                throw new IllegalArgumentException(message);
+            }
+            return d;
         };
     }
 

@@ -307,6 +307,8 @@ class WillIT {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx384m");
+        // Killed children leave RocksDB's unpacked native library behind: in the test's directory.
+        command.add("-Djava.io.tmpdir=" + dir.toAbsolutePath());
         for (String property : List.of("user.home", "rocketmq.log.root", "slf4j.provider", "tls.server.mode")) {
             String value = System.getProperty(property);
             if (value != null) {

@@ -60,6 +60,9 @@ final class ChildJvm {
         // Small heaps and few GC/JIT threads: six JVMs share the build machine's cores.
         command.add("-XX:+UseSerialGC");
         command.add("-XX:CICompilerCount=2");
+        // RocksDB unpacks its native library into the temporary directory and deletes it only on a
+        // clean exit: a killed child would leave it behind in the machine's /tmp.
+        command.add("-Djava.io.tmpdir=" + log.toAbsolutePath().getParent());
         for (String property : List.of("user.home", "rocketmq.log.root", "slf4j.provider", "tls.server.mode")) {
             String value = System.getProperty(property);
             if (value != null) {
