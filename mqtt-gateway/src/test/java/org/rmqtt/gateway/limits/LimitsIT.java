@@ -135,13 +135,7 @@ class LimitsIT {
                 burst[i] = Packets.publish(topic, MqttQoS.AT_LEAST_ONCE, i + 1, "m" + i);
             }
             publisher.send(burst);
-            Set<Integer> acked = new HashSet<>();
-            while (acked.size() < count) {
-                byte[] packet = publisher.read();
-                assertThat(packet).as("connection stays open; %s acknowledged so far", acked.size()).isNotNull();
-                assertThat(packet[0] & 0xF0).isEqualTo(0x40);
-                acked.add((packet[2] & 0xFF) << 8 | packet[3] & 0xFF);
-            }
+            awaitPubacks(publisher, count);
             List<MqttTestClient.Received> got = subscriber.collect(topic, count, WAIT);
             assertThat(got).extracting(MqttTestClient.Received::payload)
                     .containsExactlyElementsOf(java.util.stream.IntStream.range(0, count).mapToObj(i -> "m" + i).toList());
@@ -248,13 +242,7 @@ class LimitsIT {
                 burst[i] = Packets.publish(topic, MqttQoS.AT_LEAST_ONCE, i + 1, "m" + i + ":" + filler);
             }
             publisher.send(burst);
-            Set<Integer> acked = new HashSet<>();
-            while (acked.size() < count) {
-                byte[] packet = publisher.read();
-                assertThat(packet).as("connection stays open; %s acknowledged so far", acked.size()).isNotNull();
-                assertThat(packet[0] & 0xF0).isEqualTo(0x40);
-                acked.add((packet[2] & 0xFF) << 8 | packet[3] & 0xFF);
-            }
+            awaitPubacks(publisher, count);
             // Reading stops at the bound, but what one socket read already holds (at most 64 KiB) is still handled.
             assertThat(onLoop(session, () -> session.inbound().peakStoring()))
                     .isGreaterThanOrEqualTo(MAX_STORING).isLessThanOrEqualTo(MAX_STORING + 64);
@@ -312,6 +300,17 @@ class LimitsIT {
     }
 
     /** A value read on the session's event loop, where its state lives. */
+    /** Reads PUBACKs until each of packet ids 1..count was acknowledged; the connection must stay open. */
+    private static void awaitPubacks(Raw publisher, int count) throws Exception {
+        Set<Integer> acked = new HashSet<>();
+        while (acked.size() < count) {
+            byte[] packet = publisher.read();
+            assertThat(packet).as("connection stays open; %s acknowledged so far", acked.size()).isNotNull();
+            assertThat(packet[0] & 0xF0).isEqualTo(0x40);
+            acked.add((packet[2] & 0xFF) << 8 | packet[3] & 0xFF);
+        }
+    }
+
     private static <T> T onLoop(org.rmqtt.gateway.session.Session session, java.util.function.Supplier<T> read) throws Exception {
         java.util.concurrent.CompletableFuture<T> value = new java.util.concurrent.CompletableFuture<>();
         session.execute(() -> value.complete(read.get()));

@@ -1,9 +1,7 @@
 package org.rmqtt.store.embedded;
 
-import java.util.HashMap;
 import org.apache.rocketmq.broker.BrokerController;
 import org.apache.rocketmq.broker.schedule.ScheduleMessageService;
-import org.apache.rocketmq.common.running.RunningStats;
 import org.apache.rocketmq.common.topic.TopicValidator;
 
 import org.apache.rocketmq.store.CommitLogDispatcher;
@@ -87,15 +85,12 @@ final class DelayedDeliveryOnDemand implements CommitLogDispatcher {
     /** Whether a delay level's queue holds a message its service has not delivered yet. */
     private boolean pending() {
         ScheduleMessageService service = broker.getScheduleMessageService();
-        HashMap<String, String> stats = new HashMap<>();
         try {
-            service.buildRunningStats(stats);
             for (int level = 1; level <= service.getMaxDelayLevel(); level++) {
                 long max = broker.getMessageStore().getMaxOffsetInQueue(TopicValidator.RMQ_SYS_SCHEDULE_TOPIC,
                         ScheduleMessageService.delayLevel2QueueId(level));
-                // "deliveredOffset,maxOffset" of each level that ever held a message.
-                String value = stats.get(RunningStats.scheduleMessageOffset.name() + "_" + level);
-                long delivered = value == null ? 0 : Long.parseLong(value.substring(0, value.indexOf(',')));
+                // The service's delivered offset per level (absent: the level never held a message).
+                long delivered = service.getOffsetTable().getOrDefault(level, 0L);
                 if (delivered < max) {
                     return true;
                 }

@@ -36,30 +36,12 @@ class NotifyRpcTest {
 
     @BeforeEach
     void start() {
-        server = new NotifyServer("127.0.0.1", 0, new NotifyHandler() {
-            @Override
-            public void onTopicEvents(List<TopicEvent> events) {
-                if (olderReceiver && events.stream().anyMatch(e -> e.inline() != null)) {
-                    throw new IllegalArgumentException("unknown notify event version 2");
-                }
-                received.addAll(events);
+        server = new NotifyServer("127.0.0.1", 0, receiving(events -> {
+            if (olderReceiver && events.stream().anyMatch(e -> e.inline() != null)) {
+                throw new IllegalArgumentException("unknown notify event version 2");
             }
-
-            @Override
-            public CompletableFuture<byte[]> onSessionTakeover(String clientId, long epoch) {
-                return CompletableFuture.completedFuture(new byte[0]);
-            }
-
-            @Override
-            public CompletableFuture<Void> onViewSync(long index) {
-                return CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public CompletableFuture<byte[]> onAdminRequest(byte[] request) {
-                return CompletableFuture.completedFuture(("re: " + new String(request)).getBytes());
-            }
-        }, members::contains, serverCounters);
+            received.addAll(events);
+        }), members::contains, serverCounters);
         server.start();
         address = "127.0.0.1:" + server.port();
         client = new NotifyClient("gw-b", "127.0.0.1:1", null, clientCounters);
@@ -170,27 +152,8 @@ class NotifyRpcTest {
     void withALingerEventsSentApartShareOneBatch() throws Exception {
         members.add("gw-b");
         List<Integer> batchSizes = new CopyOnWriteArrayList<>();
-        NotifyServer counting = new NotifyServer("127.0.0.1", 0, new NotifyHandler() {
-            @Override
-            public void onTopicEvents(List<TopicEvent> events) {
-                batchSizes.add(events.size());
-            }
-
-            @Override
-            public CompletableFuture<byte[]> onSessionTakeover(String clientId, long epoch) {
-                return CompletableFuture.completedFuture(new byte[0]);
-            }
-
-            @Override
-            public CompletableFuture<Void> onViewSync(long index) {
-                return CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public CompletableFuture<byte[]> onAdminRequest(byte[] request) {
-                return CompletableFuture.completedFuture(new byte[0]);
-            }
-        }, members::contains, new Counters());
+        NotifyServer counting = new NotifyServer("127.0.0.1", 0, receiving(events -> batchSizes.add(events.size())),
+                members::contains, new Counters());
         counting.start();
         // Long enough that the three sends below fall within it on any machine.
         NotifyClient lingering = new NotifyClient("gw-b", "127.0.0.1:1", null, new Counters(), 1024, Duration.ofSeconds(2));
@@ -207,5 +170,30 @@ class NotifyRpcTest {
             lingering.close();
             counting.close();
         }
+    }
+
+    /** A receiver that hands topic events to {@code events}, answers takeovers empty and admin requests with "re: ". */
+    private static NotifyHandler receiving(java.util.function.Consumer<List<TopicEvent>> events) {
+        return new NotifyHandler() {
+            @Override
+            public void onTopicEvents(List<TopicEvent> batch) {
+                events.accept(batch);
+            }
+
+            @Override
+            public CompletableFuture<byte[]> onSessionTakeover(String clientId, long epoch) {
+                return CompletableFuture.completedFuture(new byte[0]);
+            }
+
+            @Override
+            public CompletableFuture<Void> onViewSync(long index) {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public CompletableFuture<byte[]> onAdminRequest(byte[] request) {
+                return CompletableFuture.completedFuture(("re: " + new String(request)).getBytes());
+            }
+        };
     }
 }
