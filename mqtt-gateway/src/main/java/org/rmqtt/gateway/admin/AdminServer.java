@@ -1,17 +1,27 @@
 package org.rmqtt.gateway.admin;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.rmqtt.gateway.GatewayException;
@@ -27,6 +37,8 @@ public final class AdminServer implements AutoCloseable {
     /** The largest request body: a publish of a 1 MiB payload in base64, with room to spare. */
     static final int MAX_BODY = 2 << 20;
     private static final int IDLE_SECONDS = 60;
+    /** How long the rest of a refused body is drained before the connection is closed anyway. */
+    private static final int LINGER_SECONDS = 5;
 
     private final EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("rmqtt-admin", true));
     private final AdminHttpHandler handler;
@@ -62,22 +74,33 @@ public final class AdminServer implements AutoCloseable {
         return address;
     }
 
-    /** Refuses a body over the limit with 413 and a JSON error, as every other refusal. */
+    /**
+     * Refuses a body over the limit with 413 and a JSON error, as every other refusal. The rest of
+     * the body is still arriving: closing at once would reset the connection over unread bytes and
+     * the client could lose the 413, so the output is shut after the response and the input drained
+     * (the aggregator discards it) until the client closes or {@link #LINGER_SECONDS} pass.
+     */
     private static final class JsonBodyLimit extends HttpObjectAggregator {
         JsonBodyLimit(int max) {
             super(max);
         }
 
         @Override
-        protected void handleOversizedMessage(io.netty.channel.ChannelHandlerContext ctx, io.netty.handler.codec.http.HttpMessage oversized) {
-            byte[] body = Json.bytes(java.util.Map.of("error", "request body over " + MAX_BODY + " bytes"));
-            io.netty.handler.codec.http.FullHttpResponse response = new io.netty.handler.codec.http.DefaultFullHttpResponse(
-                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-                    io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    io.netty.buffer.Unpooled.wrappedBuffer(body));
-            response.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE, "application/json");
-            response.headers().setInt(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, body.length);
-            ctx.writeAndFlush(response).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            byte[] body = Json.bytes(Map.of("error", "request body over " + MAX_BODY + " bytes"));
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(written -> {
+                if (!written.isSuccess() || !(ctx.channel() instanceof SocketChannel socket)) {
+                    ctx.close();
+                    return;
+                }
+                socket.shutdownOutput();
+                ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
+            });
         }
     }
 

@@ -303,4 +303,34 @@ class AdminApiIT {
         Response tooBig = send(b, "POST", "/api/v1/publish", "{\"topic\":\"a\",\"payload\":\"" + "x".repeat(3 << 20) + "\"}");
         assertThat(tooBig.status()).isEqualTo(413);
     }
+
+    /**
+     * A client still sending a refused body must get the 413, not a reset: the server has to read
+     * the rest of the body before it closes. Raw socket, so no client library retries or hides it.
+     */
+    @Test
+    void anOversizedBodyStillBeingSentGetsThe413() throws Exception {
+        byte[] body = ("{\"topic\":\"a\",\"payload\":\"" + "x".repeat(3 << 20) + "\"}").getBytes(StandardCharsets.US_ASCII);
+        byte[] head = ("POST /api/v1/publish HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 5; i++) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", b.adminPort())) {
+                socket.setSoTimeout(20_000);
+                java.util.concurrent.CompletableFuture<Void> sent = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        socket.getOutputStream().write(head);
+                        for (int off = 0; off < body.length; off += 64 << 10) {
+                            socket.getOutputStream().write(body, off, Math.min(64 << 10, body.length - off));
+                        }
+                        socket.getOutputStream().flush();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertThat(response).startsWith("HTTP/1.1 413").contains("\"error\"");
+                sent.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
 }
