@@ -19,6 +19,8 @@ import org.apache.rocketmq.common.namesrv.NamesrvConfig;
 import org.apache.rocketmq.namesrv.NamesrvController;
 import org.apache.rocketmq.remoting.netty.NettyClientConfig;
 import org.apache.rocketmq.remoting.netty.NettyServerConfig;
+import org.apache.rocketmq.store.DefaultMessageStore;
+import org.apache.rocketmq.store.ReputOnWrite;
 import org.apache.rocketmq.store.config.FlushDiskType;
 import org.apache.rocketmq.store.config.MessageStoreConfig;
 import org.rmqtt.store.StoreException;
@@ -36,6 +38,8 @@ public final class EmbeddedRocketMq implements AutoCloseable {
     public static final String CLUSTER = "rmqtt";
     public static final String BROKER_NAME = "broker-a";
     private static final String HOST = "127.0.0.1";
+    /** The dispatch runs on each write; without one, this often (writes that do not signal). */
+    private static final long DISPATCH_IDLE_POLL_MS = 10;
 
     private final NamesrvController namesrv;
     private final BrokerController broker;
@@ -143,6 +147,14 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             if (!broker.initialize()) {
                 namesrv.shutdown();
                 throw new StoreException("embedded RocketMQ broker failed to initialize (data in " + storeRoot + ")");
+            }
+            if (broker.getMessageStore() instanceof LmqDispatchPlugin plugin
+                    && plugin.getCommitLog().getMessageStore() instanceof DefaultMessageStore defaultStore) {
+                // Every write passes the plug-in, which tells the dispatch; the poll is a safety net.
+                ReputOnWrite dispatch = ReputOnWrite.install(defaultStore, DISPATCH_IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+                if (dispatch != null) {
+                    plugin.dispatchOnWrites(dispatch);
+                }
             }
             // Registered before the store's reput thread starts, which walks the list unguarded.
             InProcessNotifier notifier = new InProcessNotifier(BROKER_NAME, broker.getMessageStore());

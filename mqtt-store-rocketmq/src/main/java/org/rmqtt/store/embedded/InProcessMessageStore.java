@@ -26,6 +26,7 @@ import org.rmqtt.store.PublishReceipt;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.PullBatch;
 import org.rmqtt.store.StoreException;
+import org.rmqtt.store.plugin.LmqDispatchPlugin;
 import org.rmqtt.store.rocketmq.MqttMessages;
 
 /**
@@ -47,9 +48,12 @@ public final class InProcessMessageStore implements MessageStore {
     static final String READ_GROUP = MixAll.LMQ_PREFIX + "rmqtt_gateway";
     /** Enough for a few seconds of a fast stream: readers further behind read the store. */
     private static final long RECENT_BYTES = 16L << 20;
-    private static final java.time.Duration RECENT_FOR = java.time.Duration.ofSeconds(5);
+    /** A reader at the head asks within milliseconds; keeping more only carries garbage through young GCs. */
+    private static final java.time.Duration RECENT_FOR = java.time.Duration.ofSeconds(1);
 
     private final org.apache.rocketmq.store.MessageStore store;
+    /** The dispatch plug-in, when the store has it: the store's dispatch waits for our writes' records. */
+    private final LmqDispatchPlugin plugin;
     private final TopicMapper mapper;
     private final String brokerName;
     private final String clusterName;
@@ -69,6 +73,7 @@ public final class InProcessMessageStore implements MessageStore {
                                  String clusterName, SocketAddress storeHost, ToIntFunction<String> writeQueues,
                                  int readThreads) {
         this.store = store;
+        this.plugin = store instanceof LmqDispatchPlugin p ? p : null;
         this.mapper = mapper;
         this.brokerName = brokerName;
         this.clusterName = clusterName;
@@ -104,7 +109,9 @@ public final class InProcessMessageStore implements MessageStore {
     /** Runs {@code append} on the writer thread; an exception it throws fails the future. */
     private <T> CompletableFuture<T> onWriter(java.util.function.Supplier<CompletableFuture<T>> append) {
         try {
-            return CompletableFuture.supplyAsync(append, writes).thenCompose(f -> f);
+            // Dispatched after the batch, once RecentWrites holds it.
+            java.util.function.Supplier<CompletableFuture<T>> task = plugin == null ? append : () -> plugin.writing(append);
+            return CompletableFuture.supplyAsync(task, writes).thenCompose(f -> f);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new StoreException("the message store is closed", e, false));
         }

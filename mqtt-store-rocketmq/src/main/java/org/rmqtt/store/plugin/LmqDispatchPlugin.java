@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.rocketmq.common.BoundaryType;
 import org.apache.rocketmq.common.MixAll;
 import org.apache.rocketmq.common.message.Message;
@@ -17,6 +18,7 @@ import org.apache.rocketmq.store.AppendMessageStatus;
 import org.apache.rocketmq.store.MessageStore;
 import org.apache.rocketmq.store.PutMessageResult;
 import org.apache.rocketmq.store.PutMessageStatus;
+import org.apache.rocketmq.store.ReputOnWrite;
 import org.apache.rocketmq.store.plugin.AbstractPluginMessageStore;
 import org.apache.rocketmq.store.plugin.MessageStorePluginContext;
 import org.rmqtt.common.message.MessageProperties;
@@ -39,6 +41,11 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
 
     private static volatile Function<String, Set<String>> wildcardFilters = topic -> Set.of();
 
+    /** Told of each write: the store's dispatch waits for it. Null: the store polls on its own. */
+    private volatile ReputOnWrite dispatch;
+    /** Whether this thread is inside {@link #writing}. */
+    private static final ThreadLocal<boolean[]> DEFERRING = ThreadLocal.withInitial(() -> new boolean[1]);
+
     public LmqDispatchPlugin(MessageStorePluginContext context, MessageStore next) {
         super(context, next);
         LOG.info("MQTT LMQ dispatch plug-in loaded");
@@ -49,16 +56,51 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
         wildcardFilters = source;
     }
 
+    /** Tells {@code dispatch} of every write from here on; set by a process that embeds the broker. */
+    public void dispatchOnWrites(ReputOnWrite dispatch) {
+        this.dispatch = dispatch;
+    }
+
+    /**
+     * Runs {@code puts} on this thread, then dispatches them on it (see
+     * {@link ReputOnWrite#dispatchNow()}) instead of telling the dispatch thread after each. So a
+     * caller that records its writes as they complete on this thread (as the in-process store
+     * does, for readers of what was just written) has recorded them before they are announced.
+     * Puts that complete later (a SYNC_FLUSH waits for the disk) tell the dispatch then.
+     */
+    public <T> T writing(Supplier<T> puts) {
+        boolean[] deferring = DEFERRING.get();
+        deferring[0] = true;
+        try {
+            return puts.get();
+        } finally {
+            deferring[0] = false;
+            ReputOnWrite d = dispatch;
+            if (d != null) {
+                d.dispatchNow();
+            }
+        }
+    }
+
     @Override
     public PutMessageResult putMessage(MessageExtBrokerInner msg) {
         addDispatch(msg);
-        return next.putMessage(msg);
+        PutMessageResult result = next.putMessage(msg);
+        written(result, null);
+        return result;
     }
 
     @Override
     public CompletableFuture<PutMessageResult> asyncPutMessage(MessageExtBrokerInner msg) {
         addDispatch(msg);
-        return next.asyncPutMessage(msg);
+        return next.asyncPutMessage(msg).whenComplete(this::written);
+    }
+
+    private void written(Object result, Throwable failure) {
+        ReputOnWrite d = dispatch;
+        if (d != null && !DEFERRING.get()[0]) {
+            d.signal();
+        }
     }
 
     @Override
@@ -75,7 +117,7 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
     @Override
     public CompletableFuture<PutMessageResult> asyncPutMessages(MessageExtBatch batch) {
         if (!MixAll.topicAllowsLMQ(batch.getTopic())) {
-            return next.asyncPutMessages(batch);
+            return next.asyncPutMessages(batch).whenComplete(this::written);
         }
         List<Message> messages;
         try {
@@ -84,7 +126,7 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
             return next.asyncPutMessages(batch); // the store reports the malformed batch itself
         }
         if (messages.stream().noneMatch(m -> m.getProperty(MessageProperties.MQTT_TOPIC) != null)) {
-            return next.asyncPutMessages(batch);
+            return next.asyncPutMessages(batch).whenComplete(this::written);
         }
         // The store appends in the calling thread, in call order; only the flush (and replication)
         // completes later. A message it refuses at once ends the batch, so nothing after it is
