@@ -119,6 +119,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             // Under a burst, sends wait in the broker's queue; past this it answers "busy".
             brokerConfig.setWaitTimeMillsInSendQueue(1_000);
             smallPools(brokerConfig);
+            PopConsumptionOff.configure(brokerConfig);
             if (dispatchPlugin) {
                 brokerConfig.setMessageStorePlugIn(LmqDispatchPlugin.class.getName());
             }
@@ -148,6 +149,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
                 namesrv.shutdown();
                 throw new StoreException("embedded RocketMQ broker failed to initialize (data in " + storeRoot + ")");
             }
+            PopConsumptionOff.refuseRequests(broker);
             if (broker.getMessageStore() instanceof LmqDispatchPlugin plugin
                     && plugin.getCommitLog().getMessageStore() instanceof DefaultMessageStore defaultStore) {
                 // Every write passes the plug-in, which tells the dispatch; the poll is a safety net.
@@ -162,6 +164,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             DelayedDeliveryOnDemand delayedDelivery = new DelayedDeliveryOnDemand(broker);
             broker.getMessageStore().addDispatcher(delayedDelivery);
             broker.start();
+            PopConsumptionOff.stopServices(broker);
             delayedDelivery.idleUntilNeeded();
             LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, {}, data {}", nsAddr, BROKER_NAME, HOST,
                     port, store.getFlushDiskType(), dataDir);
@@ -231,12 +234,11 @@ public final class EmbeddedRocketMq implements AutoCloseable {
      * <li>the remoting event threads (a 3 s poll each, holding nothing) are ended with an interrupt;
      * <li>the broker's servers close first: no request arrives from here on;
      * <li>then the store's shutdown (a fixed 3 s grace for writes in progress, then the flush) runs
-     *     beside the rest of the broker's shutdown, the pop buffer merger's 2 s grace and the name
-     *     server's shutdown, instead of after them. The broker's own call of the store's shutdown
-     *     then returns at once.
+     *     beside the rest of the broker's shutdown and the name server's shutdown, instead of
+     *     after them. The broker's own call of the store's shutdown then returns at once.
      * </ul>
-     * A write that a broker service attempts during its own stop (pop checkpoints, delayed
-     * messages, transaction markers; none of them used by the gateway) is refused by the
+     * A write that a broker service attempts during its own stop (delayed messages, transaction
+     * markers; none of them used by the gateway) is refused by the
      * stopping store and stays where it came from, as after any refused write.
      */
     @Override
@@ -254,9 +256,6 @@ public final class EmbeddedRocketMq implements AutoCloseable {
         }
         List<Thread> beside = new ArrayList<>();
         beside.add(new Thread(broker.getMessageStore()::shutdown, "rmqtt-store-shutdown"));
-        if (broker.getPopMessageProcessor() != null && broker.getPopMessageProcessor().getPopBufferMergeService() != null) {
-            beside.add(new Thread(broker.getPopMessageProcessor().getPopBufferMergeService()::shutdown, "rmqtt-pop-shutdown"));
-        }
         // The broker tells the name server it leaves; a name server already gone refuses the
         // connection at once, which is fine when it stops too.
         beside.add(new Thread(namesrv::shutdown, "rmqtt-namesrv-shutdown"));
@@ -292,7 +291,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
         config.setEndTransactionThreadPoolNums(2);
         config.setLoadBalanceProcessorThreadPoolNums(2);
         config.setRecoverThreadPoolNums(2);
-        // POP consumption (gRPC proxy clients) is not offered here; one revive queue, not eight.
+        // POP consumption is off (PopConsumptionOff); one revive queue, not eight, for its topic.
         config.setReviveQueueNum(1);
     }
 
