@@ -161,7 +161,9 @@ public final class InProcessMessageStore implements MessageStore {
         properties.put(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, MessageClientIDSetter.createUniqID());
         properties.put(MessageConst.PROPERTY_CLUSTER, clusterName);
         MessageAccessor.setProperties(inner, properties);
-        inner.setPropertiesString(MessageDecoder.messageProperties2String(properties));
+        if (plugin == null) {
+            inner.setPropertiesString(MessageDecoder.messageProperties2String(properties));
+        } // else the plug-in encodes them once, after adding the dispatch
         inner.setTagsCode(MessageExtBrokerInner.tagsString2tagsCode(inner.getTags()));
         inner.setBornTimestamp(System.currentTimeMillis());
         inner.setBornHost(storeHost);

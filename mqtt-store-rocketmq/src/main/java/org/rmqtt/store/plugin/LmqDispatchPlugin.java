@@ -148,8 +148,7 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
         inner.setQueueId(batch.getQueueId());
         inner.setBody(m.getBody());
         inner.setFlag(m.getFlag());
-        MessageAccessor.setProperties(inner, m.getProperties());
-        inner.setPropertiesString(MessageDecoder.messageProperties2String(m.getProperties()));
+        MessageAccessor.setProperties(inner, m.getProperties()); // encoded by addDispatch
         inner.setTagsCode(MessageExtBrokerInner.tagsString2tagsCode(inner.getTags()));
         inner.setBornTimestamp(batch.getBornTimestamp());
         inner.setBornHost(batch.getBornHost());
@@ -173,23 +172,33 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
         return new PutMessageResult(PutMessageStatus.PUT_OK, merged);
     }
 
+    /**
+     * Adds the LMQ dispatch of an MQTT message. The commitlog writes the encoded properties, not
+     * the map: they are encoded here when the dispatch changed them, or when the writer left them
+     * to this plug-in (the in-process store and a split batch do, to encode each message once).
+     */
     private void addDispatch(MessageExtBrokerInner msg) {
+        if (dispatchTo(msg) || msg.getPropertiesString() == null) {
+            msg.setPropertiesString(MessageDecoder.messageProperties2String(msg.getProperties()));
+        }
+    }
+
+    private boolean dispatchTo(MessageExtBrokerInner msg) {
         String topic = msg.getProperty(MessageProperties.MQTT_TOPIC);
         if (topic == null || !MixAll.topicAllowsLMQ(msg.getTopic())) {
-            return;
+            return false;
         }
         try {
             Topics.validateTopicName(topic);
         } catch (InvalidTopicException e) {
             LOG.warn("Message {} on {} has an invalid MQTT topic, not dispatched to MQTT subscribers: {}",
                     msg.getMsgId(), msg.getTopic(), e.getMessage());
-            return;
+            return false;
         }
         Set<String> filters = new java.util.HashSet<>(wildcardFilters.apply(topic));
         filters.addAll(verifiedFilters(topic, msg.getProperty(MessageProperties.MQTT_DISPATCH_FILTERS)));
         LmqDispatch.setOn(msg, LmqDispatch.lmqs(topic, filters));
-        // The commitlog writes the encoded string, not the map.
-        msg.setPropertiesString(MessageDecoder.messageProperties2String(msg.getProperties()));
+        return true;
     }
 
     /** The filters a gateway named that really are wildcard filters matching the topic. */
