@@ -32,7 +32,7 @@ after=$(sample)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 join_deltas() {
-  awk 'NR == FNR { start[$1] = $3; next } { print $3 - (($1 in start) ? start[$1] : 0), $2 }' \
+  awk 'NR == FNR { start[$1] = $3; next } { printf "%.0f %s\n", $3 - (($1 in start) ? start[$1] : 0), $2 }' \
     <(echo "$before") <(echo "$after")
 }
 deltas=$(join_deltas)
