@@ -1,10 +1,12 @@
 package org.rmqtt.store.embedded;
 
-import com.google.common.cache.Cache;
-import com.google.common.cache.CacheBuilder;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.LongSupplier;
 import org.apache.rocketmq.common.MixAll;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.PullBatch;
@@ -16,32 +18,63 @@ import org.rmqtt.store.StoredMessage;
  * from here, without a store read, a decode or a thread hop. What an LMQ holds at an offset never
  * changes, so an entry is never stale; anything not here (evicted, written by a backend, appended
  * before a restart) is read from the store as before.
+ *
+ * <p>Each LMQ has a small ring indexed by offset; one queue in append order evicts by size and
+ * age. This replaced a Guava cache, whose bookkeeping per put was a sixth of the store writer's
+ * Java time at full rate. Appends take a lock (they come from the writer, or the flush thread
+ * with SYNC_FLUSH); reads take none and treat anything unexpected as a miss.
  */
 final class RecentWrites {
-    private record Key(String lmq, long offset) {}
+    /** Slots of a new LMQ's ring; it doubles, up to {@link #MAX_SLOTS}, when it would overwrite a live entry. */
+    private static final int FIRST_SLOTS = 8;
+    private static final int MAX_SLOTS = 4096;
+    /** Bytes counted per entry besides its payload. */
+    private static final int ENTRY_OVERHEAD = 128;
 
-    private final Cache<Key, StoredMessage> messages;
+    private static final class Ring {
+        final String lmq;
+        volatile AtomicReferenceArray<StoredMessage> slots = new AtomicReferenceArray<>(FIRST_SLOTS);
+        /** Occupied slots; guarded by the RecentWrites lock. */
+        int live;
+
+        Ring(String lmq) {
+            this.lmq = lmq;
+        }
+    }
+
+    private record Entry(Ring ring, StoredMessage message, long appendedAt) {}
+
+    private final ConcurrentHashMap<String, Ring> rings = new ConcurrentHashMap<>();
+    /** Guarded by this. */
+    private final ArrayDeque<Entry> order = new ArrayDeque<>();
+    private long bytes;
+    private final long maxBytes;
+    private final long keepForNanos;
+    private final LongSupplier clock;
 
     /**
      * @param maxBytes payload bytes kept at most (plus a small overhead per entry)
-     * @param keepFor  how long an entry is kept; a reader further behind reads the store
+     * @param keepFor  how long an entry is kept (dropped at a later append); a reader further behind reads the store
      */
     RecentWrites(long maxBytes, Duration keepFor) {
-        this.messages = CacheBuilder.newBuilder()
-                .maximumWeight(maxBytes)
-                .weigher((Key k, StoredMessage m) -> 128 + m.payload().length)
-                .expireAfterWrite(keepFor)
-                .build();
+        this(maxBytes, keepFor, System::nanoTime);
+    }
+
+    RecentWrites(long maxBytes, Duration keepFor, LongSupplier nanoClock) {
+        this.maxBytes = maxBytes;
+        this.keepForNanos = keepFor.toNanos();
+        this.clock = nanoClock;
     }
 
     /**
      * {@code request} was appended and indexed in {@code lmqs} (the broker's dispatch list, after the
      * plug-in) at {@code offsets} (the broker's offsets, in the same order); null when it was not.
      */
-    void appended(PublishRequest request, String lmqs, String offsets) {
+    synchronized void appended(PublishRequest request, String lmqs, String offsets) {
         if (lmqs == null || offsets == null) {
             return;
         }
+        long now = clock.getAsLong();
         int start = 0;
         int offsetStart = 0;
         while (start <= lmqs.length() && offsetStart <= offsets.length()) {
@@ -54,12 +87,17 @@ final class RecentWrites {
                 // not a queue the broker counted as an LMQ ("null"): no offset to serve
             }
             if (offset >= 0) {
-                messages.put(new Key(lmqs.substring(start, end), offset),
-                        new StoredMessage(request.topic(), request.qos(), request.retain(), request.payload(), offset));
+                StoredMessage message = new StoredMessage(request.topic(), request.qos(), request.retain(),
+                        request.payload(), offset);
+                Ring ring = rings.computeIfAbsent(lmqs.substring(start, end), Ring::new);
+                put(ring, message);
+                order.addLast(new Entry(ring, message, now));
+                bytes += weight(message);
             }
             start = end + 1;
             offsetStart = offsetEnd + 1;
         }
+        evict(now);
     }
 
     private static int next(String list, int from) {
@@ -67,9 +105,95 @@ final class RecentWrites {
         return i < 0 ? list.length() : i;
     }
 
+    private static long weight(StoredMessage message) {
+        return ENTRY_OVERHEAD + message.payload().length;
+    }
+
+    private static void put(Ring ring, StoredMessage message) {
+        AtomicReferenceArray<StoredMessage> slots = ring.slots;
+        int index = (int) (message.offset() & (slots.length() - 1));
+        StoredMessage there = slots.get(index);
+        if (there != null && slots.length() < MAX_SLOTS) {
+            slots = grown(slots, message.offset());
+            ring.slots = slots;
+            ring.live = occupied(slots);
+            index = (int) (message.offset() & (slots.length() - 1));
+            there = slots.get(index);
+        }
+        if (there == null) {
+            ring.live++;
+        }
+        slots.set(index, message);
+    }
+
+    /** Twice the slots (or more, so no live entry collides), filled before readers see them. */
+    private static AtomicReferenceArray<StoredMessage> grown(AtomicReferenceArray<StoredMessage> slots, long incoming) {
+        int size = slots.length() * 2;
+        while (size < MAX_SLOTS && collides(slots, size, incoming)) {
+            size *= 2;
+        }
+        AtomicReferenceArray<StoredMessage> bigger = new AtomicReferenceArray<>(size);
+        for (int i = 0; i < slots.length(); i++) {
+            StoredMessage m = slots.get(i);
+            if (m != null) {
+                bigger.set((int) (m.offset() & (size - 1)), m);
+            }
+        }
+        return bigger;
+    }
+
+    private static int occupied(AtomicReferenceArray<StoredMessage> slots) {
+        int n = 0;
+        for (int i = 0; i < slots.length(); i++) {
+            if (slots.get(i) != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static boolean collides(AtomicReferenceArray<StoredMessage> slots, int size, long incoming) {
+        boolean[] taken = new boolean[size];
+        taken[(int) (incoming & (size - 1))] = true;
+        for (int i = 0; i < slots.length(); i++) {
+            StoredMessage m = slots.get(i);
+            if (m != null) {
+                int index = (int) (m.offset() & (size - 1));
+                if (taken[index]) {
+                    return true;
+                }
+                taken[index] = true;
+            }
+        }
+        return false;
+    }
+
+    private void evict(long now) {
+        Entry oldest;
+        while ((oldest = order.peekFirst()) != null && (bytes > maxBytes || now - oldest.appendedAt() > keepForNanos)) {
+            order.pollFirst();
+            bytes -= weight(oldest.message());
+            Ring ring = oldest.ring();
+            AtomicReferenceArray<StoredMessage> slots = ring.slots;
+            int index = (int) (oldest.message().offset() & (slots.length() - 1));
+            // A later entry may have taken the slot; then it is that entry's to clear.
+            if (slots.get(index) == oldest.message()) {
+                slots.set(index, null);
+                if (--ring.live == 0) {
+                    rings.remove(ring.lmq, ring);
+                }
+            }
+        }
+    }
+
     /** Up to {@code max} messages of {@code lmq} from {@code offset} on, if the first is here; else null. */
     PullBatch read(String lmq, long offset, int max) {
-        StoredMessage first = messages.getIfPresent(new Key(lmq, offset));
+        Ring ring = rings.get(lmq);
+        if (ring == null) {
+            return null;
+        }
+        AtomicReferenceArray<StoredMessage> slots = ring.slots;
+        StoredMessage first = at(slots, offset);
         if (first == null) {
             return null;
         }
@@ -77,7 +201,7 @@ final class RecentWrites {
         found.add(first);
         long next = offset + 1;
         while (found.size() < max) {
-            StoredMessage m = messages.getIfPresent(new Key(lmq, next));
+            StoredMessage m = at(slots, next);
             if (m == null) {
                 break;
             }
@@ -87,7 +211,13 @@ final class RecentWrites {
         return new PullBatch(PullBatch.Status.FOUND, found, next);
     }
 
-    long size() {
-        return messages.size();
+    private static StoredMessage at(AtomicReferenceArray<StoredMessage> slots, long offset) {
+        StoredMessage m = slots.get((int) (offset & (slots.length() - 1)));
+        return m != null && m.offset() == offset ? m : null;
+    }
+
+    /** Entries held (an overwritten entry counts until it ages out). */
+    synchronized long size() {
+        return order.size();
     }
 }

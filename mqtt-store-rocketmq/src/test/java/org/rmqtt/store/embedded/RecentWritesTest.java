@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.PullBatch;
@@ -61,5 +62,55 @@ class RecentWritesTest {
         }
         assertThat(recent.size()).isLessThan(64);
         assertThat(recent.read("%LMQ%a%b", 999, 1)).isNotNull();
+    }
+
+    @Test
+    void dropsEntriesOlderThanItsAgeAtTheNextAppend() {
+        AtomicLong now = new AtomicLong();
+        RecentWrites recent = new RecentWrites(1 << 20, Duration.ofSeconds(1), now::get);
+        recent.appended(request("a/b", 1, "old"), "%LMQ%a%b", "0");
+        now.addAndGet(Duration.ofMillis(999).toNanos());
+        recent.appended(request("a/b", 1, "new"), "%LMQ%a%b", "1");
+        assertThat(recent.read("%LMQ%a%b", 0, 32).messages()).hasSize(2);
+
+        now.addAndGet(Duration.ofMillis(2).toNanos());
+        recent.appended(request("a/c", 1, "other"), "%LMQ%a%c", "0");
+        assertThat(recent.read("%LMQ%a%b", 0, 32)).isNull();
+        assertThat(recent.read("%LMQ%a%b", 1, 32).messages()).extracting(m -> new String(m.payload())).containsExactly("new");
+
+        now.addAndGet(Duration.ofSeconds(2).toNanos());
+        recent.appended(request("a/c", 1, "latest"), "%LMQ%a%c", "1");
+        assertThat(recent.read("%LMQ%a%b", 1, 32)).isNull();
+        assertThat(recent.size()).isEqualTo(1);
+    }
+
+    @Test
+    void aReaderBehindByManyMessagesStillFindsThemAndTheBatchStaysInOrder() {
+        RecentWrites recent = new RecentWrites(64L << 20, Duration.ofMinutes(1));
+        for (int i = 0; i < 3000; i++) {
+            recent.appended(request("a/b", 1, "m" + i), "%LMQ%a%b,%LMQ%f", i + "," + (100 + i));
+        }
+        PullBatch batch = recent.read("%LMQ%a%b", 5, 2000);
+        assertThat(batch.messages()).hasSize(2000);
+        assertThat(batch.messages()).extracting(StoredMessage::offset).isSorted().startsWith(5L, 6L).endsWith(2004L);
+        assertThat(batch.nextOffset()).isEqualTo(2005L);
+        assertThat(new String(recent.read("%LMQ%f", 3099, 32).messages().get(0).payload())).isEqualTo("m2999");
+    }
+
+    @Test
+    void anLmqFurtherBehindThanItsRingReadsTheStoreAndNothingIsServedWrong() {
+        RecentWrites recent = new RecentWrites(64L << 20, Duration.ofMinutes(1));
+        for (int i = 0; i < 10_000; i++) {
+            recent.appended(request("a/b", 1, "m" + i), "%LMQ%a%b", Integer.toString(i));
+        }
+        assertThat(recent.read("%LMQ%a%b", 0, 32)).isNull();
+        PullBatch tail = recent.read("%LMQ%a%b", 9990, 32);
+        assertThat(tail.messages()).extracting(m -> new String(m.payload())).startsWith("m9990").hasSize(10);
+        for (long offset = 0; offset < 10_000; offset += 97) {
+            PullBatch one = recent.read("%LMQ%a%b", offset, 1);
+            if (one != null) {
+                assertThat(new String(one.messages().get(0).payload())).isEqualTo("m" + offset);
+            }
+        }
     }
 }
