@@ -23,6 +23,11 @@ final class LocalView {
 
     private final Map<String, GatewayNode> nodes = new ConcurrentHashMap<>();
     private final SubscriptionTrie<String> holders = new SubscriptionTrie<>();
+    /**
+     * The wildcard filters of {@link #holders} again: every message written asks which of them
+     * match, and most deployments have few or none, so that walk should not see the exact ones.
+     */
+    private final SubscriptionTrie<String> wildcardHolders = new SubscriptionTrie<>();
 
     void apply(ViewChange change) {
         if (change instanceof ViewChange.NodeUp c) {
@@ -30,9 +35,17 @@ final class LocalView {
         } else if (change instanceof ViewChange.NodeDown c) {
             nodes.remove(c.nodeId());
         } else if (change instanceof ViewChange.FilterHeld c) {
-            holders.add(c.filter(), c.nodeId() == null ? SESSIONS : c.nodeId());
+            String holder = c.nodeId() == null ? SESSIONS : c.nodeId();
+            holders.add(c.filter(), holder);
+            if (Topics.isWildcard(c.filter())) {
+                wildcardHolders.add(c.filter(), holder);
+            }
         } else if (change instanceof ViewChange.FilterReleased c) {
-            holders.remove(c.filter(), c.nodeId() == null ? SESSIONS : c.nodeId());
+            String holder = c.nodeId() == null ? SESSIONS : c.nodeId();
+            holders.remove(c.filter(), holder);
+            if (Topics.isWildcard(c.filter())) {
+                wildcardHolders.remove(c.filter(), holder);
+            }
         }
     }
 
@@ -49,13 +62,7 @@ final class LocalView {
     }
 
     Set<String> matchingWildcardFilters(String topicName) {
-        Set<String> result = new HashSet<>();
-        for (String filter : holders.matchingFilters(topicName)) {
-            if (Topics.isWildcard(filter)) {
-                result.add(filter);
-            }
-        }
-        return result;
+        return wildcardHolders.filterCount() == 0 ? new HashSet<>() : wildcardHolders.matchingFilters(topicName);
     }
 
     Set<String> filters() {

@@ -160,6 +160,9 @@ public final class InProcessMessageStore implements MessageStore {
         // What a producer and the broker's send processor add: an id backends can look the message up by, the cluster.
         properties.put(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, MessageClientIDSetter.createUniqID());
         properties.put(MessageConst.PROPERTY_CLUSTER, clusterName);
+        // Absent means "wait for the store" too; present, the commitlog encodes the properties once
+        // more to leave it out of the stored message.
+        properties.remove(MessageConst.PROPERTY_WAIT_STORE_MSG_OK);
         MessageAccessor.setProperties(inner, properties);
         if (plugin == null) {
             inner.setPropertiesString(MessageDecoder.messageProperties2String(properties));

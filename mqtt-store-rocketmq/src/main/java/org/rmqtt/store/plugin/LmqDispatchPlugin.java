@@ -45,9 +45,12 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
     private volatile ReputOnWrite dispatch;
     /** Whether this thread is inside {@link #writing}. */
     private static final ThreadLocal<boolean[]> DEFERRING = ThreadLocal.withInitial(() -> new boolean[1]);
+    /** Whether the commitlog encodes the properties of a message with an LMQ dispatch itself. */
+    private final boolean lmqEncodedOnAppend;
 
     public LmqDispatchPlugin(MessageStorePluginContext context, MessageStore next) {
         super(context, next);
+        this.lmqEncodedOnAppend = context.getMessageStoreConfig().isEnableLmq();
         LOG.info("MQTT LMQ dispatch plug-in loaded");
     }
 
@@ -174,11 +177,14 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
 
     /**
      * Adds the LMQ dispatch of an MQTT message. The commitlog writes the encoded properties, not
-     * the map: they are encoded here when the dispatch changed them, or when the writer left them
-     * to this plug-in (the in-process store and a split batch do, to encode each message once).
+     * the map. With LMQ on, the commitlog encodes a message with a dispatch itself when it appends
+     * it (after adding the LMQ offsets), so encoding here would be thrown away. Otherwise they are
+     * encoded here when the dispatch changed them, or when the writer left them to this plug-in
+     * (the in-process store and a split batch do, to encode each message once).
      */
     private void addDispatch(MessageExtBrokerInner msg) {
-        if (dispatchTo(msg) || msg.getPropertiesString() == null) {
+        boolean dispatched = dispatchTo(msg);
+        if (dispatched ? !lmqEncodedOnAppend : msg.getPropertiesString() == null) {
             msg.setPropertiesString(MessageDecoder.messageProperties2String(msg.getProperties()));
         }
     }
