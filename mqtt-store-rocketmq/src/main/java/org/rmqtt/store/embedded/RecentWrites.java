@@ -111,61 +111,56 @@ final class RecentWrites {
 
     private static void put(Ring ring, StoredMessage message) {
         AtomicReferenceArray<StoredMessage> slots = ring.slots;
-        int index = (int) (message.offset() & (slots.length() - 1));
-        StoredMessage there = slots.get(index);
-        if (there != null && slots.length() < MAX_SLOTS) {
-            slots = grown(slots, message.offset());
-            ring.slots = slots;
-            ring.live = occupied(slots);
-            index = (int) (message.offset() & (slots.length() - 1));
-            there = slots.get(index);
+        if (slots.get(index(slots, message.offset())) != null && slots.length() < MAX_SLOTS) {
+            slots = grow(ring, message.offset());
         }
-        if (there == null) {
+        int index = index(slots, message.offset());
+        if (slots.get(index) == null) {
             ring.live++;
         }
         slots.set(index, message);
     }
 
-    /** Twice the slots (or more, so no live entry collides), filled before readers see them. */
-    private static AtomicReferenceArray<StoredMessage> grown(AtomicReferenceArray<StoredMessage> slots, long incoming) {
+    private static int index(AtomicReferenceArray<StoredMessage> slots, long offset) {
+        return (int) (offset & (slots.length() - 1));
+    }
+
+    /**
+     * Replaces the ring's slots with at least twice as many, enough for every offset from its
+     * oldest live entry to {@code incoming} (distinct offsets within that span never share a
+     * slot), up to {@link #MAX_SLOTS}; at the cap the newer of two colliding entries stays.
+     */
+    private static AtomicReferenceArray<StoredMessage> grow(Ring ring, long incoming) {
+        AtomicReferenceArray<StoredMessage> slots = ring.slots;
+        long oldest = incoming;
+        for (int i = 0; i < slots.length(); i++) {
+            StoredMessage m = slots.get(i);
+            if (m != null) {
+                oldest = Math.min(oldest, m.offset());
+            }
+        }
         int size = slots.length() * 2;
-        while (size < MAX_SLOTS && collides(slots, size, incoming)) {
+        while (size < MAX_SLOTS && size <= incoming - oldest) {
             size *= 2;
         }
         AtomicReferenceArray<StoredMessage> bigger = new AtomicReferenceArray<>(size);
+        int live = 0;
         for (int i = 0; i < slots.length(); i++) {
             StoredMessage m = slots.get(i);
             if (m != null) {
-                bigger.set((int) (m.offset() & (size - 1)), m);
-            }
-        }
-        return bigger;
-    }
-
-    private static int occupied(AtomicReferenceArray<StoredMessage> slots) {
-        int n = 0;
-        for (int i = 0; i < slots.length(); i++) {
-            if (slots.get(i) != null) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private static boolean collides(AtomicReferenceArray<StoredMessage> slots, int size, long incoming) {
-        boolean[] taken = new boolean[size];
-        taken[(int) (incoming & (size - 1))] = true;
-        for (int i = 0; i < slots.length(); i++) {
-            StoredMessage m = slots.get(i);
-            if (m != null) {
-                int index = (int) (m.offset() & (size - 1));
-                if (taken[index]) {
-                    return true;
+                int index = index(bigger, m.offset());
+                StoredMessage there = bigger.get(index);
+                if (there == null) {
+                    live++;
                 }
-                taken[index] = true;
+                if (there == null || there.offset() < m.offset()) {
+                    bigger.set(index, m);
+                }
             }
         }
-        return false;
+        ring.live = live;
+        ring.slots = bigger; // filled before readers see it
+        return bigger;
     }
 
     private void evict(long now) {
@@ -175,7 +170,7 @@ final class RecentWrites {
             bytes -= weight(oldest.message());
             Ring ring = oldest.ring();
             AtomicReferenceArray<StoredMessage> slots = ring.slots;
-            int index = (int) (oldest.message().offset() & (slots.length() - 1));
+            int index = index(slots, oldest.message().offset());
             // A later entry may have taken the slot; then it is that entry's to clear.
             if (slots.get(index) == oldest.message()) {
                 slots.set(index, null);
@@ -212,7 +207,7 @@ final class RecentWrites {
     }
 
     private static StoredMessage at(AtomicReferenceArray<StoredMessage> slots, long offset) {
-        StoredMessage m = slots.get((int) (offset & (slots.length() - 1)));
+        StoredMessage m = slots.get(index(slots, offset));
         return m != null && m.offset() == offset ? m : null;
     }
 
