@@ -25,6 +25,7 @@ import org.apache.rocketmq.store.config.FlushDiskType;
 import org.apache.rocketmq.store.config.MessageStoreConfig;
 import org.rmqtt.store.StoreException;
 import org.rmqtt.store.plugin.LmqDispatchPlugin;
+import org.rmqtt.store.rocketmq.RemotingHousekeeping;
 import org.rmqtt.store.rocketmq.RemotingShutdown;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,6 +106,8 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             if (!namesrv.initialize()) {
                 throw new StoreException("embedded RocketMQ name server failed to initialize");
             }
+            RemotingHousekeeping.share(namesrv.getRemotingServer());
+            RemotingHousekeeping.share(namesrv.getRemotingClient());
             namesrv.start();
             String nsAddr = HOST + ":" + nsPort;
 
@@ -146,6 +149,8 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             store.setTimerWheelEnable(false);
             // Nothing here looks messages up by key; the index costs a large mapped file and work per message.
             store.setMessageIndexEnable(false);
+            // Compacted topics keep working; their compaction runs on one thread, not one per core.
+            store.setCompactionThreadNum(1);
             store.setFlushDiskType(syncFlush ? FlushDiskType.SYNC_FLUSH : FlushDiskType.ASYNC_FLUSH);
             BrokerController broker = new BrokerController(brokerConfig, brokerNetty, smallClient(), store);
             if (!broker.initialize()) {
@@ -166,9 +171,13 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             broker.getMessageStore().addDispatcher(notifier);
             DelayedDeliveryOnDemand delayedDelivery = new DelayedDeliveryOnDemand(broker);
             broker.getMessageStore().addDispatcher(delayedDelivery);
+            RemotingHousekeeping.share(broker.getRemotingServer());
+            RemotingHousekeeping.share(broker.getFastRemotingServer());
+            RemotingHousekeeping.share(broker.getBrokerOuterAPI().getRemotingClient());
             broker.start();
             PopConsumptionOff.stopServices(broker);
             QuietBrokerLoops.apply(broker);
+            FixedPools.shrink(namesrv, broker);
             delayedDelivery.idleUntilNeeded();
             LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, {}, data {}", nsAddr, BROKER_NAME, HOST,
                     port, store.getFlushDiskType(), dataDir);

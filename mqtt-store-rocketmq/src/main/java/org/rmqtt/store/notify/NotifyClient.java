@@ -25,6 +25,7 @@ import org.rmqtt.common.health.Counters;
 import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.common.notify.TopicEventCodec;
+import org.rmqtt.store.rocketmq.RemotingHousekeeping;
 import org.rmqtt.store.rocketmq.RemotingShutdown;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,7 +112,10 @@ public final class NotifyClient implements AutoCloseable {
         NettyClientConfig config = new NettyClientConfig();
         config.setClientWorkerThreads(1);
         config.setClientCallbackExecutorThreads(1);
+        // Gateways are addressed directly: there is no name server list to check every 3 s.
+        config.setScanAvailableNameSrv(false);
         this.client = new NettyRemotingClient(config);
+        RemotingHousekeeping.share(client);
         this.localNodeId = localNodeId;
         this.localAddress = localAddress;
         this.localHandler = localHandler;

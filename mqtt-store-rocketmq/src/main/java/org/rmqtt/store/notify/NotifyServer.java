@@ -17,6 +17,7 @@ import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.rmqtt.common.health.Counters;
 import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.notify.TopicEventCodec;
+import org.rmqtt.store.rocketmq.RemotingHousekeeping;
 import org.rmqtt.store.rocketmq.RemotingShutdown;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,7 @@ public final class NotifyServer implements AutoCloseable {
         config.setServerSelectorThreads(1);
         config.setServerCallbackExecutorThreads(1);
         this.server = new NettyRemotingServer(config);
+        RemotingHousekeeping.share(server);
         this.handler = handler;
         this.knownNode = knownNode;
         this.counters = counters;

@@ -1,0 +1,86 @@
+package org.rmqtt.store.rocketmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.util.Timeout;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.remoting.exception.RemotingTimeoutException;
+import org.apache.rocketmq.remoting.netty.NettyClientConfig;
+import org.apache.rocketmq.remoting.netty.NettyRemotingClient;
+import org.apache.rocketmq.remoting.netty.NettyRemotingServer;
+import org.apache.rocketmq.remoting.netty.NettyRequestProcessor;
+import org.apache.rocketmq.remoting.netty.NettyServerConfig;
+import org.apache.rocketmq.remoting.protocol.RemotingCommand;
+import org.junit.jupiter.api.Test;
+
+/** Remoting housekeeping on one shared wheel: every owner's tasks run, each owner stops alone. */
+class RemotingHousekeepingTest {
+    private static final int UNANSWERED = 4242;
+
+    @Test
+    void ownersRunOnOneThreadAndStopAlone() throws Exception {
+        RemotingHousekeeping.Owner a = new RemotingHousekeeping.Owner();
+        RemotingHousekeeping.Owner b = new RemotingHousekeeping.Owner();
+        CompletableFuture<String> ranA = new CompletableFuture<>();
+        CompletableFuture<String> ranB = new CompletableFuture<>();
+        a.newTimeout(t -> ranA.complete(Thread.currentThread().getName()), 10, TimeUnit.MILLISECONDS);
+        b.newTimeout(t -> ranB.complete(Thread.currentThread().getName()), 10, TimeUnit.MILLISECONDS);
+        assertThat(ranA.get(30, TimeUnit.SECONDS)).isEqualTo(RemotingHousekeeping.THREAD);
+        assertThat(ranB.get(30, TimeUnit.SECONDS)).isEqualTo(RemotingHousekeeping.THREAD);
+
+        Timeout later = a.newTimeout(t -> { }, 1, TimeUnit.HOURS);
+        assertThat(a.pendingTimeouts()).isEqualTo(1);
+        assertThat(a.stop()).containsExactly(later);
+        assertThat(later.isCancelled()).isTrue();
+        assertThat(a.pendingTimeouts()).isZero();
+        assertThatThrownBy(() -> a.newTimeout(t -> { }, 10, TimeUnit.MILLISECONDS))
+                .isInstanceOf(IllegalStateException.class);
+
+        CompletableFuture<Void> ranBAgain = new CompletableFuture<>();
+        b.newTimeout(t -> ranBAgain.complete(null), 10, TimeUnit.MILLISECONDS);
+        ranBAgain.get(30, TimeUnit.SECONDS);
+        b.stop();
+    }
+
+    /**
+     * A request nobody answers fails once the client's response-table scan finds it expired; that
+     * scan only runs on the shared wheel now, since the client's own timer is stopped.
+     */
+    @Test
+    void aSharedClientStillExpiresUnansweredRequests() throws Exception {
+        NettyServerConfig serverConfig = new NettyServerConfig();
+        serverConfig.setBindAddress("127.0.0.1");
+        serverConfig.setListenPort(0);
+        NettyRemotingServer server = new NettyRemotingServer(serverConfig);
+        server.registerProcessor(UNANSWERED, new NettyRequestProcessor() {
+            @Override
+            public RemotingCommand processRequest(io.netty.channel.ChannelHandlerContext ctx, RemotingCommand request) {
+                return null; // no response
+            }
+
+            @Override
+            public boolean rejectRequest() {
+                return false;
+            }
+        }, null);
+        NettyRemotingClient client = new NettyRemotingClient(new NettyClientConfig());
+        assertThat(RemotingHousekeeping.share(server)).isTrue();
+        assertThat(RemotingHousekeeping.share(client)).isTrue();
+        server.start();
+        client.start();
+        try {
+            String address = "127.0.0.1:" + server.localListenPort();
+            CompletableFuture<RemotingCommand> answer = client.invoke(address,
+                    RemotingCommand.createRequestCommand(UNANSWERED, null), 100);
+            assertThatThrownBy(() -> answer.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(RemotingTimeoutException.class);
+        } finally {
+            client.shutdown();
+            server.shutdown();
+        }
+    }
+}
