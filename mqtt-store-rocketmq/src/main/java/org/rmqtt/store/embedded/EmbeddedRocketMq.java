@@ -312,12 +312,16 @@ public final class EmbeddedRocketMq implements AutoCloseable {
         config.setServerWorkerThreads(2);
         config.setServerSelectorThreads(1);
         config.setServerCallbackExecutorThreads(1);
+        // Frames are decoded on the I/O thread, not handed to a codec thread first: every request
+        // then goes to its processor's pool, so the I/O thread never waits on one.
+        config.setServerNettyWorkerGroupEnable(false);
     }
 
     private static NettyClientConfig smallClient() {
         NettyClientConfig config = new NettyClientConfig();
         config.setClientWorkerThreads(1);
         config.setClientCallbackExecutorThreads(1);
+        config.setDisableNettyWorkerGroup(true); // as ResponsesOnIoThread
         return config;
     }
 

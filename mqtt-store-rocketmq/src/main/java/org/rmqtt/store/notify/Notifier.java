@@ -31,6 +31,7 @@ import org.rmqtt.common.topic.Topics;
 import org.rmqtt.store.LmqDispatch;
 import org.rmqtt.store.StoreException;
 import org.rmqtt.store.rocketmq.RemotingShutdown;
+import org.rmqtt.store.rocketmq.ResponsesOnIoThread;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,6 +139,7 @@ public final class Notifier implements AutoCloseable {
     }
 
     public void start() {
+        ResponsesOnIoThread.apply(consumer);
         try {
             redispatcher.start();
             consumer.start();
