@@ -312,16 +312,16 @@ public final class EmbeddedRocketMq implements AutoCloseable {
         config.setServerWorkerThreads(2);
         config.setServerSelectorThreads(1);
         config.setServerCallbackExecutorThreads(1);
-        // Frames are decoded on the I/O thread, not handed to a codec thread first: every request
-        // then goes to its processor's pool, so the I/O thread never waits on one.
-        config.setServerNettyWorkerGroupEnable(false);
+        // The codec thread stays (serverNettyWorkerGroupEnable): without it, RocketMQ 5.3.3 still
+        // runs its TLS-mode detection on that group, and the first request's bytes can overtake
+        // one another (seen as "Adjusted frame length exceeds" and a failed broker registration).
     }
 
     private static NettyClientConfig smallClient() {
         NettyClientConfig config = new NettyClientConfig();
         config.setClientWorkerThreads(1);
         config.setClientCallbackExecutorThreads(1);
-        config.setDisableNettyWorkerGroup(true); // as ResponsesOnIoThread
+        config.setDisableNettyWorkerGroup(true); // as ClientInstances does
         return config;
     }
 

@@ -30,8 +30,8 @@ import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
 import org.rmqtt.store.LmqDispatch;
 import org.rmqtt.store.StoreException;
+import org.rmqtt.store.rocketmq.ClientInstances;
 import org.rmqtt.store.rocketmq.RemotingShutdown;
-import org.rmqtt.store.rocketmq.ResponsesOnIoThread;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,7 +139,8 @@ public final class Notifier implements AutoCloseable {
     }
 
     public void start() {
-        ResponsesOnIoThread.apply(consumer);
+        ClientInstances.prepare(redispatcher);
+        ClientInstances.prepare(consumer);
         try {
             redispatcher.start();
             consumer.start();

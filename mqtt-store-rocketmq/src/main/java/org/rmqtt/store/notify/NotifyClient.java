@@ -114,7 +114,7 @@ public final class NotifyClient implements AutoCloseable {
         config.setClientCallbackExecutorThreads(1);
         // Gateways are addressed directly: there is no name server list to check every 3 s.
         config.setScanAvailableNameSrv(false);
-        config.setDisableNettyWorkerGroup(true); // as ResponsesOnIoThread
+        config.setDisableNettyWorkerGroup(true); // as ClientInstances does
         this.client = new NettyRemotingClient(config);
         RemotingHousekeeping.share(client);
         this.localNodeId = localNodeId;

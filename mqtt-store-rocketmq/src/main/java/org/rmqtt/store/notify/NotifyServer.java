@@ -46,8 +46,6 @@ public final class NotifyServer implements AutoCloseable {
         config.setServerWorkerThreads(2);
         config.setServerSelectorThreads(1);
         config.setServerCallbackExecutorThreads(1);
-        // Decoded on the I/O thread: requests go on to the executor below without a codec thread between.
-        config.setServerNettyWorkerGroupEnable(false);
         this.server = new NettyRemotingServer(config);
         RemotingHousekeeping.share(server);
         this.handler = handler;

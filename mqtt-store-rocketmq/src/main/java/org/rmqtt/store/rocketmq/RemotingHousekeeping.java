@@ -33,8 +33,8 @@ public final class RemotingHousekeeping {
 
     /**
      * Moves the housekeeping of a RocketMQ remoting server or client onto the shared wheel. Call
-     * before its {@code start()}; any other object, or a RocketMQ whose fields differ, keeps its
-     * own timer (one DEBUG line).
+     * before its {@code start()}; one already started, any other object, or a RocketMQ whose
+     * fields differ keeps its own timer (one DEBUG line). Moving twice is harmless.
      *
      * @return whether it was moved
      */
@@ -48,6 +48,14 @@ public final class RemotingHousekeeping {
             Field field = type.getDeclaredField("timer");
             field.setAccessible(true);
             HashedWheelTimer own = (HashedWheelTimer) field.get(remoting);
+            if (own instanceof Owner) {
+                return true; // moved before (a client instance shared by a producer and a consumer)
+            }
+            if (own.pendingTimeouts() > 0) {
+                // Already started: its tasks would be lost with it.
+                LOG.debug("{} already started: it keeps its own housekeeping thread", type.getSimpleName());
+                return false;
+            }
             field.set(remoting, new Owner());
             // Never started, so this only releases its bookkeeping (Netty would report it as leaked).
             own.stop();

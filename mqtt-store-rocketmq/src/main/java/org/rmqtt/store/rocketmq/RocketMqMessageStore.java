@@ -92,7 +92,7 @@ public final class RocketMqMessageStore implements MessageStore {
      * lacks a topic stops start-up here, with the reason.
      */
     public void start() {
-        ResponsesOnIoThread.apply(producer);
+        ClientInstances.prepare(producer);
         try {
             producer.start();
         } catch (MQClientException e) {

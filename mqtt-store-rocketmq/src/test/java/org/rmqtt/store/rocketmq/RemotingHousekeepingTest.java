@@ -47,7 +47,8 @@ class RemotingHousekeepingTest {
 
     /**
      * A request nobody answers fails once the client's response-table scan finds it expired; that
-     * scan only runs on the shared wheel now, since the client's own timer is stopped.
+     * scan only runs on the shared wheel now, since the client's own timer is stopped. Moving it
+     * again after start must not lose that scan.
      */
     @Test
     void aSharedClientStillExpiresUnansweredRequests() throws Exception {
@@ -71,7 +72,13 @@ class RemotingHousekeepingTest {
         assertThat(RemotingHousekeeping.share(client)).isTrue();
         server.start();
         client.start();
+        NettyRemotingClient startedAlone = new NettyRemotingClient(new NettyClientConfig());
+        startedAlone.start();
         try {
+            // Moved again (a client instance shared by a producer and a consumer): its tasks stay.
+            assertThat(RemotingHousekeeping.share(client)).isTrue();
+            // Started on its own timer: left there, its tasks would be lost with it.
+            assertThat(RemotingHousekeeping.share(startedAlone)).isFalse();
             String address = "127.0.0.1:" + server.localListenPort();
             CompletableFuture<RemotingCommand> answer = client.invoke(address,
                     RemotingCommand.createRequestCommand(UNANSWERED, null), 100);
@@ -79,6 +86,7 @@ class RemotingHousekeepingTest {
                     .isInstanceOf(ExecutionException.class)
                     .hasCauseInstanceOf(RemotingTimeoutException.class);
         } finally {
+            startedAlone.shutdown();
             client.shutdown();
             server.shutdown();
         }
