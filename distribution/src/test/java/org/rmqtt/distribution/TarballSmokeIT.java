@@ -163,6 +163,14 @@ class TarballSmokeIT {
         Distribution.Result meta = dist.run("bad", Map.of(), Duration.ofSeconds(60), "mqtt-meta",
                 "--id", "m1", "--peers", "m1=127.0.0.1:1", "--data.dir", data.toString(), "--snapshot.treshold=5");
         assertOneLine(meta, "--snapshot.treshold", "mqtt-meta");
+
+        // Broker data whose consume queues RocksDB wrote, started with the default (files).
+        Path written = dist.dataDir("rocksdb-written");
+        Files.createDirectories(written.resolve("rocketmq/store/consumequeue"));
+        Files.writeString(written.resolve("rocketmq/store/consumequeue/CURRENT"), "MANIFEST-000005\n");
+        Distribution.Result mismatch = dist.run("rocksdb-written", Map.of(), Duration.ofSeconds(60), "mqtt-standalone",
+                "--data.dir=" + written);
+        assertOneLine(mismatch, "rocketmq.embedded.consumeQueue", written.resolve("rocketmq").toString());
     }
 
     private static void assertOneLine(Distribution.Result result, String key, String origin) {

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.rmqtt.common.config.ConfigException;
@@ -13,6 +14,7 @@ import org.rmqtt.meta.client.RatisMetaClient;
 import org.rmqtt.meta.server.EmbeddedMeta;
 import org.rmqtt.meta.MetaClient;
 import org.rmqtt.store.embedded.EmbeddedRocketMq;
+import org.rmqtt.store.embedded.EmbeddedRocketMq.ConsumeQueues;
 import org.rmqtt.store.plugin.LmqDispatchPlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +76,7 @@ public final class StandaloneMain {
     static Runnable start(GatewayConfig config) {
         Path data = config.dataDir().toAbsolutePath();
         createDirectories(data);
+        ConsumeQueues consumeQueues = config.embedded() ? consumeQueues(config, data.resolve("rocketmq")) : null;
         // A RocketMQ-only process needs meta only to tell its plug-in the wildcard filters in use;
         // without meta the plug-in still dispatches device messages to the filters gateways name.
         MetaClient meta = config.gatewayEnabled() || config.metaEmbedded() || !config.metaPeers().isEmpty()
@@ -86,7 +89,7 @@ public final class StandaloneMain {
                     LmqDispatchPlugin.useWildcardFilters(meta::matchingWildcardFilters);
                 }
                 rocketMq = EmbeddedRocketMq.start(data.resolve("rocketmq"), config.embeddedNamesrvPort(),
-                        config.embeddedBrokerPort(), true, config.embeddedSyncFlush());
+                        config.embeddedBrokerPort(), true, config.embeddedSyncFlush(), consumeQueues);
                 List<String> topics = new ArrayList<>(config.topicMapper().rocketTopics());
                 topics.add(config.redispatchTopic());
                 rocketMq.createTopics(topics, config.topicQueues());
@@ -171,6 +174,17 @@ public final class StandaloneMain {
         }
         return RatisMetaClient.connect(RatisMetaClient.Config.of(peers).withCallTimeout(config.metaTimeout())
                 .withPollInterval(config.metaPollInterval())).awaitView();
+    }
+
+    /** The configured kind, refused with the key's name when the broker data was written with the other. */
+    private static ConsumeQueues consumeQueues(GatewayConfig config, Path brokerData) {
+        ConsumeQueues wanted = ConsumeQueues.valueOf(config.embeddedConsumeQueue().toUpperCase(Locale.ROOT));
+        ConsumeQueues.onDisk(brokerData).filter(found -> found != wanted).ifPresent(found -> {
+            throw new ConfigException("rocketmq.embedded.consumeQueue: is " + config.embeddedConsumeQueue()
+                    + ", but the broker data in " + brokerData + " was written with "
+                    + found.name().toLowerCase(Locale.ROOT) + "; RocketMQ does not convert one into the other");
+        });
+        return wanted;
     }
 
     private static void createDirectories(Path dir) {

@@ -80,6 +80,8 @@ public final class GatewayConfig {
     private static final Key<Integer> EMBEDDED_BROKER_PORT = key("rocketmq.embedded.brokerPort", "10911", GatewayConfig::port);
     private static final Key<Boolean> EMBEDDED_SYNC_FLUSH = key("rocketmq.embedded.flush", "async", GatewayConfig::syncFlush);
     private static final Key<Boolean> EMBEDDED_IN_PROCESS = key("rocketmq.embedded.inProcess", "true", GatewayConfig::bool);
+    private static final Key<String> EMBEDDED_CONSUME_QUEUE = key("rocketmq.embedded.consumeQueue", "file",
+            s -> oneOf(s, "file", "rocksdb"));
     private static final Key<Boolean> GATEWAY_ENABLED = key("gateway.enabled", "true", GatewayConfig::bool);
     private static final Key<Boolean> META_EMBEDDED = key("meta.embedded", "false", GatewayConfig::bool);
     private static final Key<String> META_PEERS = key("meta.peers", "", s -> s);
@@ -445,6 +447,14 @@ public final class GatewayConfig {
      */
     public boolean embeddedSyncFlush() {
         return get(EMBEDDED_SYNC_FLUSH);
+    }
+
+    /**
+     * Where the embedded broker keeps its consume queues, one per MQTT topic and wildcard filter:
+     * {@code file} (a memory-mapped file each) or {@code rocksdb} (one RocksDB for all).
+     */
+    public String embeddedConsumeQueue() {
+        return get(EMBEDDED_CONSUME_QUEUE);
     }
 
     /**

@@ -317,6 +317,16 @@ class GatewayConfigTest {
     }
 
     @Test
+    void consumeQueuesAreInFilesUnlessRocksDbIsAsked() {
+        assertThat(GatewayConfig.of(Map.of("rocketmq.embedded", "true")).embeddedConsumeQueue()).isEqualTo("file");
+        assertThat(with("rocketmq.embedded.consumeQueue", "rocksdb").embeddedConsumeQueue()).isEqualTo("rocksdb");
+        assertThatThrownBy(() -> with("rocketmq.embedded.consumeQueue", "RocksDB"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("rocketmq.embedded.consumeQueue:")
+                .hasMessageContaining("file, rocksdb");
+    }
+
+    @Test
     void aProcessWithoutGatewayMustRunTheEmbeddedRocketMq() {
         assertThatThrownBy(() -> with("gateway.enabled", "false"))
                 .isInstanceOf(ConfigException.class)

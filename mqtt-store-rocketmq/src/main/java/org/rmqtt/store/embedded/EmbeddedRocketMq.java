@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.rocketmq.broker.BrokerController;
 import org.apache.rocketmq.common.BrokerConfig;
 import org.apache.rocketmq.common.MQVersion;
@@ -21,6 +24,7 @@ import org.apache.rocketmq.remoting.netty.NettyClientConfig;
 import org.apache.rocketmq.remoting.netty.NettyServerConfig;
 import org.apache.rocketmq.store.DefaultMessageStore;
 import org.apache.rocketmq.store.ReputOnWrite;
+import org.apache.rocketmq.store.StoreType;
 import org.apache.rocketmq.store.config.FlushDiskType;
 import org.apache.rocketmq.store.config.MessageStoreConfig;
 import org.rmqtt.store.StoreException;
@@ -63,6 +67,50 @@ public final class EmbeddedRocketMq implements AutoCloseable {
     }
 
     /**
+     * Where the broker keeps its consume queues: per queue, the index of its messages in the
+     * commitlog. Every MQTT topic that carried a message and every wildcard filter in use is such a
+     * queue (an LMQ), so at many topics this decides what the broker holds open.
+     */
+    public enum ConsumeQueues {
+        /**
+         * RocketMQ's default: a memory-mapped file per queue, each one open file and one mapping
+         * for as long as the broker runs. The open-files limit and {@code vm.max_map_count} (65530
+         * by default) bound the number of topics; past them RocketMQ stalls its writes and then
+         * skips the index entry.
+         */
+        FILE(StoreType.DEFAULT, "files"),
+        /** One RocksDB for all queues (RocketMQ's {@code storeType=defaultRocksDB}): nothing open per queue. */
+        ROCKSDB(StoreType.DEFAULT_ROCKSDB, "RocksDB");
+
+        private final StoreType storeType;
+        private final String where;
+
+        ConsumeQueues(StoreType storeType, String where) {
+            this.storeType = storeType;
+            this.where = where;
+        }
+
+        /**
+         * What the broker data under {@code dataDir} (as passed to {@link #start}) uses, or empty
+         * while it holds no consume queue. RocksDB keeps its files in the directory that otherwise
+         * holds a directory per topic.
+         */
+        public static Optional<ConsumeQueues> onDisk(Path dataDir) {
+            Path dir = dataDir.resolve("store").resolve("consumequeue");
+            if (Files.exists(dir.resolve("CURRENT"))) {
+                return Optional.of(ROCKSDB);
+            }
+            try (Stream<Path> entries = Files.list(dir)) {
+                return entries.anyMatch(Files::isDirectory) ? Optional.of(FILE) : Optional.empty();
+            } catch (NoSuchFileException e) {
+                return Optional.empty();
+            } catch (IOException e) {
+                throw new StoreException("cannot read " + dir + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
      * Starts both. A port of 0 picks free ports. The broker also listens on its port - 2 (fast
      * channel) and on an HA port, which RocketMQ binds on all interfaces.
      */
@@ -82,6 +130,19 @@ public final class EmbeddedRocketMq implements AutoCloseable {
      */
     public static EmbeddedRocketMq start(Path dataDir, int namesrvPort, int brokerPort, boolean dispatchPlugin,
             boolean syncFlush) {
+        return start(dataDir, namesrvPort, brokerPort, dispatchPlugin, syncFlush, ConsumeQueues.FILE);
+    }
+
+    /**
+     * As {@link #start(Path, int, int, boolean, boolean)}, with the consume queues where {@code consumeQueues}
+     * says. Data written with the other kind is refused: RocketMQ does not convert one into the other.
+     */
+    public static EmbeddedRocketMq start(Path dataDir, int namesrvPort, int brokerPort, boolean dispatchPlugin,
+            boolean syncFlush, ConsumeQueues consumeQueues) {
+        ConsumeQueues.onDisk(dataDir).filter(found -> found != consumeQueues).ifPresent(found -> {
+            throw new StoreException("the broker data in " + dataDir + " keeps its consume queues in " + found.where
+                    + ", not in " + consumeQueues.where + "; start it as it was written, or with an empty data directory");
+        });
         // The broker and RocksDB write below user.home unless told otherwise.
         System.setProperty("rocketmq.home.dir", dataDir.toString());
         System.setProperty("tls.server.mode", System.getProperty("tls.server.mode", "disabled"));
@@ -151,6 +212,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             store.setMessageIndexEnable(false);
             // Compacted topics keep working; their compaction runs on one thread, not one per core.
             store.setCompactionThreadNum(1);
+            store.setStoreType(consumeQueues.storeType.getStoreType());
             store.setFlushDiskType(syncFlush ? FlushDiskType.SYNC_FLUSH : FlushDiskType.ASYNC_FLUSH);
             BrokerController broker = new BrokerController(brokerConfig, brokerNetty, smallClient(), store);
             if (!broker.initialize()) {
@@ -179,8 +241,8 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             QuietBrokerLoops.apply(broker);
             FixedPools.shrink(namesrv, broker);
             delayedDelivery.idleUntilNeeded();
-            LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, {}, data {}", nsAddr, BROKER_NAME, HOST,
-                    port, store.getFlushDiskType(), dataDir);
+            LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, {}, consume queues in {}, data {}", nsAddr,
+                    BROKER_NAME, HOST, port, store.getFlushDiskType(), consumeQueues.where, dataDir);
             return new EmbeddedRocketMq(namesrv, broker, nsAddr, notifier, dispatchPlugin, delayedDelivery);
         } catch (StoreException e) {
             throw e;
