@@ -1,6 +1,8 @@
 package org.rmqtt.store.embedded;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -48,6 +50,9 @@ public final class EmbeddedRocketMq implements AutoCloseable {
      * the plug-in and signals, so this is a safety net, and each poll costs an idle wake-up.
      */
     private static final long DISPATCH_IDLE_POLL_MS = 100;
+    /** LMQs (MQTT topics and wildcard filters with a queue) one broker serves at most. */
+    static final int MAX_LMQS = 1_000_000;
+    private static final long MAPS_KEPT = 5_000;
 
     private final NamesrvController namesrv;
     private final BrokerController broker;
@@ -203,7 +208,9 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             store.setHaListenPort(freePort());
             store.setEnableLmq(true);
             store.setEnableMultiDispatch(true);
-            store.setMaxLmqConsumeQueueNum(1_000_000);
+            // The dispatch plug-in refuses a message that needs a new LMQ past this.
+            int lmqLimit = consumeQueues == ConsumeQueues.FILE ? fileLmqLimit(openFilesLimit(), maxMapCount()) : MAX_LMQS;
+            store.setMaxLmqConsumeQueueNum(lmqLimit);
             // The timer wheel (messages with a delivery time) is off: its flush took up to a third
             // of the CPU of an otherwise idle standalone process, and such a message is refused
             // (WHEEL_TIMER_NOT_ENABLE) rather than lost. Delay levels stay on, started on demand.
@@ -241,8 +248,8 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             QuietBrokerLoops.apply(broker);
             FixedPools.shrink(namesrv, broker);
             delayedDelivery.idleUntilNeeded();
-            LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, {}, consume queues in {}, data {}", nsAddr,
-                    BROKER_NAME, HOST, port, store.getFlushDiskType(), consumeQueues.where, dataDir);
+            LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, {}, consume queues in {} (at most {}),"
+                    + " data {}", nsAddr, BROKER_NAME, HOST, port, store.getFlushDiskType(), consumeQueues.where, lmqLimit, dataDir);
             return new EmbeddedRocketMq(namesrv, broker, nsAddr, notifier, dispatchPlugin, delayedDelivery);
         } catch (StoreException e) {
             throw e;
@@ -368,6 +375,31 @@ public final class EmbeddedRocketMq implements AutoCloseable {
         config.setRecoverThreadPoolNums(2);
         // POP consumption is off (PopConsumptionOff); one revive queue, not eight, for its topic.
         config.setReviveQueueNum(1);
+    }
+
+    /**
+     * With file consume queues every LMQ holds an open file and a memory mapping while the broker
+     * runs: at most half the open-files limit (the other half for connections and the process's
+     * own files) and the kernel's map count less {@value #MAPS_KEPT} (the JVM, commitlog and RocksDB
+     * map about 600 in standalone).
+     */
+    static int fileLmqLimit(long openFiles, long maxMapCount) {
+        return (int) Math.max(0, Math.min(MAX_LMQS, Math.min(openFiles / 2, maxMapCount - MAPS_KEPT)));
+    }
+
+    private static long openFilesLimit() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+                ? unix.getMaxFileDescriptorCount() : Long.MAX_VALUE;
+    }
+
+    /** The kernel's {@code vm.max_map_count}; unknown (not Linux) counts as no limit. */
+    private static long maxMapCount() {
+        try {
+            // Not Files.readString: on JDK 17 it returns the first character of this file only.
+            return Long.parseLong(Files.readAllLines(Path.of("/proc/sys/vm/max_map_count")).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static void smallServer(NettyServerConfig config) {

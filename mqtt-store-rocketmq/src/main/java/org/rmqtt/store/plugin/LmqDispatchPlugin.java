@@ -2,8 +2,11 @@ package org.rmqtt.store.plugin;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.rocketmq.common.BoundaryType;
@@ -40,6 +43,9 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
     private static final Logger LOG = LoggerFactory.getLogger(LmqDispatchPlugin.class);
 
     private static volatile Function<String, Set<String>> wildcardFilters = topic -> Set.of();
+    private static final long LIMIT_WARNING_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final AtomicLong lastLimitWarning = new AtomicLong(System.nanoTime() - LIMIT_WARNING_EVERY_NANOS);
 
     /** Told of each write: the store's dispatch waits for it. Null: the store polls on its own. */
     private volatile ReputOnWrite dispatch;
@@ -87,7 +93,9 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
 
     @Override
     public PutMessageResult putMessage(MessageExtBrokerInner msg) {
-        addDispatch(msg);
+        if (opensLmqOverLimit(addDispatch(msg), msg)) {
+            return overLmqLimit();
+        }
         PutMessageResult result = next.putMessage(msg);
         written(result, null);
         return result;
@@ -95,8 +103,47 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
 
     @Override
     public CompletableFuture<PutMessageResult> asyncPutMessage(MessageExtBrokerInner msg) {
-        addDispatch(msg);
+        if (opensLmqOverLimit(addDispatch(msg), msg)) {
+            return CompletableFuture.completedFuture(overLmqLimit());
+        }
         return next.asyncPutMessage(msg).whenComplete(this::written);
+    }
+
+    private static PutMessageResult overLmqLimit() {
+        return new PutMessageResult(PutMessageStatus.LMQ_CONSUME_QUEUE_NUM_EXCEEDED, null);
+    }
+
+    /**
+     * Whether {@code lmqs} name a queue the store does not have while it already holds
+     * {@code maxLmqConsumeQueueNum} queues (RocketMQ's own key, which 4.x enforced and 5.3.3 no
+     * longer checks). Such a message is refused; topics that have a queue keep working. Past the
+     * file store's real limits (open files, memory maps) RocketMQ would otherwise retry opening the
+     * queue for 30 s while writes wait, then leave the message out of it: a silent loss.
+     */
+    private boolean opensLmqOverLimit(List<String> lmqs, MessageExtBrokerInner msg) {
+        if (lmqs == null) {
+            return false;
+        }
+        Map<String, ?> queues = next.getQueueStore().getConsumeQueueTable();
+        int limit = next.getMessageStoreConfig().getMaxLmqConsumeQueueNum();
+        if (queues.size() < limit) {
+            return false;
+        }
+        for (String lmq : lmqs) {
+            if (!queues.containsKey(lmq)) {
+                long now = System.nanoTime();
+                long last = lastLimitWarning.get();
+                if (now - last >= LIMIT_WARNING_EVERY_NANOS && lastLimitWarning.compareAndSet(last, now)) {
+                    LOG.warn("Refusing messages that need a new LMQ (first: MQTT topic {}): this broker holds {} consume"
+                            + " queues, maxLmqConsumeQueueNum is {}. Raise it with the open-files limit and"
+                            + " vm.max_map_count, or keep consume queues in RocksDB (docs/operations.md, \"Open files"
+                            + " and memory maps\"). Logged once a minute.", msg.getProperty(MessageProperties.MQTT_TOPIC),
+                            queues.size(), limit);
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     private void written(Object result, Throwable failure) {
@@ -182,29 +229,32 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
      * encoded here when the dispatch changed them, or when the writer left them to this plug-in
      * (the in-process store and a split batch do, to encode each message once).
      */
-    private void addDispatch(MessageExtBrokerInner msg) {
-        boolean dispatched = dispatchTo(msg);
-        if (dispatched ? !lmqEncodedOnAppend : msg.getPropertiesString() == null) {
+    /** Returns the LMQs the message is dispatched to, or null when it is not an MQTT message. */
+    private List<String> addDispatch(MessageExtBrokerInner msg) {
+        List<String> lmqs = dispatchTo(msg);
+        if (lmqs != null ? !lmqEncodedOnAppend : msg.getPropertiesString() == null) {
             msg.setPropertiesString(MessageDecoder.messageProperties2String(msg.getProperties()));
         }
+        return lmqs;
     }
 
-    private boolean dispatchTo(MessageExtBrokerInner msg) {
+    private List<String> dispatchTo(MessageExtBrokerInner msg) {
         String topic = msg.getProperty(MessageProperties.MQTT_TOPIC);
         if (topic == null || !MixAll.topicAllowsLMQ(msg.getTopic())) {
-            return false;
+            return null;
         }
         try {
             Topics.validateTopicName(topic);
         } catch (InvalidTopicException e) {
             LOG.warn("Message {} on {} has an invalid MQTT topic, not dispatched to MQTT subscribers: {}",
                     msg.getMsgId(), msg.getTopic(), e.getMessage());
-            return false;
+            return null;
         }
         Set<String> filters = new java.util.HashSet<>(wildcardFilters.apply(topic));
         filters.addAll(verifiedFilters(topic, msg.getProperty(MessageProperties.MQTT_DISPATCH_FILTERS)));
-        LmqDispatch.setOn(msg, LmqDispatch.lmqs(topic, filters));
-        return true;
+        List<String> lmqs = LmqDispatch.lmqs(topic, filters);
+        LmqDispatch.setOn(msg, lmqs);
+        return lmqs;
     }
 
     /** The filters a gateway named that really are wildcard filters matching the topic. */
