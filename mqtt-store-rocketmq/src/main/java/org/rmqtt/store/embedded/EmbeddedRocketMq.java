@@ -80,8 +80,8 @@ public final class EmbeddedRocketMq implements AutoCloseable {
         /**
          * RocketMQ's default: a memory-mapped file per queue, each one open file and one mapping
          * for as long as the broker runs. The open-files limit and {@code vm.max_map_count} (65530
-         * by default) bound the number of topics; past them RocketMQ stalls its writes and then
-         * skips the index entry.
+         * by default) bound the number of topics; past them RocketMQ would stall its writes and then
+         * skip the index entry, so the dispatch plug-in refuses new LMQs before ({@link #fileLmqLimit}).
          */
         FILE(StoreType.DEFAULT, "files"),
         /** One RocksDB for all queues (RocketMQ's {@code storeType=defaultRocksDB}): nothing open per queue. */

@@ -116,7 +116,8 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
     /**
      * Whether {@code lmqs} name a queue the store does not have while it already holds
      * {@code maxLmqConsumeQueueNum} queues (RocketMQ's own key, which 4.x enforced and 5.3.3 no
-     * longer checks). Such a message is refused; topics that have a queue keep working. Past the
+     * longer checks). Such a message is refused; messages whose queues (topic and matching
+     * filters) all exist keep working. Past the
      * file store's real limits (open files, memory maps) RocketMQ would otherwise retry opening the
      * queue for 30 s while writes wait, then leave the message out of it: a silent loss.
      */
@@ -227,9 +228,9 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
      * the map. With LMQ on, the commitlog encodes a message with a dispatch itself when it appends
      * it (after adding the LMQ offsets), so encoding here would be thrown away. Otherwise they are
      * encoded here when the dispatch changed them, or when the writer left them to this plug-in
-     * (the in-process store and a split batch do, to encode each message once).
+     * (the in-process store and a split batch do, to encode each message once). Returns the LMQs
+     * the message is dispatched to, or null when it is not an MQTT message.
      */
-    /** Returns the LMQs the message is dispatched to, or null when it is not an MQTT message. */
     private List<String> addDispatch(MessageExtBrokerInner msg) {
         List<String> lmqs = dispatchTo(msg);
         if (lmqs != null ? !lmqEncodedOnAppend : msg.getPropertiesString() == null) {
