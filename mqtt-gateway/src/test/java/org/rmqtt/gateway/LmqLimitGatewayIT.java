@@ -60,6 +60,14 @@ class LmqLimitGatewayIT {
             }
             pub.publish(known, "during", 1);
             assertThat(sub.collect(known, 1, WAIT)).extracting(Received::payload).containsExactly("during");
+
+            // A subscription reserves no queue: its topic's first message is refused too.
+            String subscribed = unique() + "/subscribed";
+            sub.subscribe(subscribed, 1);
+            try (MqttTestClient refused = new MqttTestClient(gateway.mqttPort())) {
+                assertThatThrownBy(() -> refused.publish(subscribed, "refused", 1)).isInstanceOf(MqttException.class);
+            }
+            assertThat(sub.next(Duration.ofMillis(500))).isNull();
         } finally {
             config.setMaxLmqConsumeQueueNum(limit);
         }
