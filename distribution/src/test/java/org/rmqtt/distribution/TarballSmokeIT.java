@@ -125,6 +125,9 @@ class TarballSmokeIT {
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(counter(metrics.body(), "mqtt_messages_received_total", "qos=\"1\"")).isEqualTo(1.0);
             assertThat(counter(metrics.body(), "mqtt_messages_sent_total", "qos=\"1\"")).isEqualTo(1.0);
+            // The embedded broker's queue limit, taken from this process's open-files limit and vm.max_map_count.
+            assertThat(counter(metrics.body(), "mqtt_store_queue_limit", "node=")).isPositive();
+            assertThat(counter(metrics.body(), "mqtt_store_queues", "node=")).isPositive();
 
             // The subscriber stays connected: a stop closes connections too.
             Distribution.Result stop = dist.stop("standalone");

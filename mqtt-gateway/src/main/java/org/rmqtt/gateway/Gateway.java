@@ -147,6 +147,9 @@ public final class Gateway implements AutoCloseable {
             store = remote;
         }
         MessageStore timedStore = metrics.timed(store);
+        if (embedded != null) {
+            metrics.bindEmbeddedBroker(embedded::consumeQueueCount, embedded::consumeQueueLimit);
+        }
 
         SubscriptionIndex[] indexRef = new SubscriptionIndex[1];
         LocalClients[] localClientsRef = new LocalClients[1];

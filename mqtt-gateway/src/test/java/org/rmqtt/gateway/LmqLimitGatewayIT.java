@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rmqtt.gateway.MqttTestClient.Received;
+import org.rmqtt.gateway.metrics.Scrape;
 
 /**
  * A device publishing to a topic that would need a new LMQ while the broker is at its
@@ -53,6 +54,10 @@ class LmqLimitGatewayIT {
 
             int queues = TestGateways.rocketMq().broker().getMessageStore().getQueueStore().getConsumeQueueTable().size();
             config.setMaxLmqConsumeQueueNum(queues);
+            // What an operator's alert watches.
+            Scrape scrape = new Scrape(gateway.metrics().scrape());
+            assertThat(scrape.value("mqtt_store_queue_limit")).isEqualTo(queues);
+            assertThat(scrape.value("mqtt_store_queues")).isEqualTo(queues);
             String newer = unique() + "/newer";
             try (MqttTestClient refused = new MqttTestClient(gateway.mqttPort())) {
                 assertThatThrownBy(() -> refused.publish(newer, "refused", 1)).isInstanceOf(MqttException.class);

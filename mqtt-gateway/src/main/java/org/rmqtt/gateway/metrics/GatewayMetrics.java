@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.function.LongConsumer;
 import java.util.function.ToLongFunction;
 import org.rmqtt.common.health.Counters;
@@ -67,6 +68,8 @@ public final class GatewayMetrics implements AutoCloseable {
     static final String NETTY_POOLED_USED = "mqtt.netty.pooled.used";
     static final String NETTY_POOLED_ARENAS = "mqtt.netty.pooled.arenas";
     static final String NETTY_DIRECT_USED = "mqtt.netty.direct.used";
+    static final String STORE_QUEUES = "mqtt.store.queues";
+    static final String STORE_QUEUE_LIMIT = "mqtt.store.queue.limit";
 
     private static final int CONNACK_CODES = 6;
 
@@ -199,6 +202,19 @@ public final class GatewayMetrics implements AutoCloseable {
             case CATCH_UP_MILLIS -> "mqtt.catch.up.time";
             default -> "mqtt." + name.name().toLowerCase(Locale.ROOT).replace('_', '.');
         };
+    }
+
+    /**
+     * The broker in this process: its consume queues (one per MQTT topic and wildcard filter with
+     * messages) and the count past which messages needing a new one are refused.
+     */
+    public void bindEmbeddedBroker(IntSupplier queues, IntSupplier limit) {
+        Gauge.builder(STORE_QUEUES, queues, IntSupplier::getAsInt)
+                .description("Consume queues of the broker in this process: MQTT topics and filters with messages, and its own")
+                .strongReference(true).register(registry);
+        Gauge.builder(STORE_QUEUE_LIMIT, limit, IntSupplier::getAsInt)
+                .description("Consume queues past which the broker refuses messages that need a new one")
+                .strongReference(true).register(registry);
     }
 
     /** Sessions held here, in-flight messages and subscriptions, read when scraped. */

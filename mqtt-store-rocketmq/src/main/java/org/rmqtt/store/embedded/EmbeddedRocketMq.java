@@ -303,6 +303,16 @@ public final class EmbeddedRocketMq implements AutoCloseable {
         return dispatchPlugin;
     }
 
+    /** Consume queues the broker holds (LMQs and its topics' queues); see {@link #consumeQueueLimit()}. */
+    public int consumeQueueCount() {
+        return broker.getMessageStore().getQueueStore().getConsumeQueueTable().size();
+    }
+
+    /** Past this many consume queues the dispatch plug-in refuses messages that need a new LMQ. */
+    public int consumeQueueLimit() {
+        return broker.getMessageStoreConfig().getMaxLmqConsumeQueueNum();
+    }
+
     /** Where a gateway in this process learns of new messages from the store's dispatch. */
     public InProcessNotifier notifier() {
         return notifier;
