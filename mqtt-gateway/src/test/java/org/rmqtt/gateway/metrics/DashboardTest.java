@@ -56,6 +56,7 @@ class DashboardTest {
             metrics.bindViolations(new ViolationCounters());
             metrics.bindSessions(new SessionRegistry("n1", meta, null, Duration.ZERO), new SubscriptionIndex("n1", meta));
             metrics.metaCallListener();
+            metrics.bindEmbeddedBroker(() -> 1, () -> 2);
             // GC pauses are registered with the first collection.
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 System.gc();
