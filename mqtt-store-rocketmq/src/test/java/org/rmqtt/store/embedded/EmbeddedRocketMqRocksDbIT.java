@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apache.rocketmq.common.config.ConfigHelper;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rmqtt.common.mapping.LmqNames;
@@ -32,10 +34,29 @@ class EmbeddedRocketMqRocksDbIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final TopicMapper MAPPER = TopicMapper.parse("", "mqtt_default");
     private static final int TOPICS = 100;
+    /** The broker data of the running test. */
+    private Path data;
+
+    /**
+     * RocketMQ's RocksDB writes its info log below user.home (ConfigHelper.getDBLogDir), named
+     * after the database's path: removed here, as every file the test made.
+     */
+    @AfterEach
+    void removeRocksDbInfoLogs() throws Exception {
+        if (data == null) {
+            return;
+        }
+        String prefix = data.toAbsolutePath().toString().substring(1).replaceAll("[^A-Za-z0-9._-]", "_");
+        try (Stream<Path> logs = Files.list(Path.of(ConfigHelper.getDBLogDir()))) {
+            for (Path log : logs.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+                Files.deleteIfExists(log);
+            }
+        }
+    }
 
     @Test
     void lmqsLiveInRocksDbAcrossARestartAndFileDataIsRefused(@TempDir Path dir) throws Exception {
-        Path data = dir.resolve("rocksdb");
+        data = dir.resolve("rocksdb");
         String filter = "cq/+/state";
         EmbeddedRocketMq rocketMq = EmbeddedRocketMq.start(data, 0, 0, true, false, ConsumeQueues.ROCKSDB);
         try {
@@ -88,7 +109,7 @@ class EmbeddedRocketMqRocksDbIT {
 
     @Test
     void fileDataIsRefusedByARocksDbBroker(@TempDir Path dir) {
-        Path data = dir.resolve("files");
+        data = dir.resolve("files");
         EmbeddedRocketMq rocketMq = EmbeddedRocketMq.start(data, 0, 0, true, false, ConsumeQueues.FILE);
         try {
             rocketMq.createTopics(List.of("mqtt_default"), 1);
