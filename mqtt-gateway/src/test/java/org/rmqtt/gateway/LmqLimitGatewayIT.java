@@ -52,7 +52,7 @@ class LmqLimitGatewayIT {
             pub.publish(known, "before", 1);
             assertThat(sub.collect(known, 1, WAIT)).extracting(Received::payload).containsExactly("before");
 
-            int queues = TestGateways.rocketMq().broker().getMessageStore().getQueueStore().getConsumeQueueTable().size();
+            int queues = TestGateways.rocketMq().consumeQueueCount();
             config.setMaxLmqConsumeQueueNum(queues);
             // What an operator's alert watches.
             Scrape scrape = new Scrape(gateway.metrics().scrape());

@@ -61,7 +61,7 @@ class LmqLimitIT {
         backend.setRetryTimesWhenSendFailed(0);
         backend.start();
         try {
-            config.setMaxLmqConsumeQueueNum(rocketMq.broker().getMessageStore().getQueueStore().getConsumeQueueTable().size());
+            config.setMaxLmqConsumeQueueNum(rocketMq.consumeQueueCount());
 
             assertThatThrownBy(() -> publish(fresh, "refused"))
                     .isInstanceOf(CompletionException.class).cause().isInstanceOf(StoreException.class)
