@@ -46,11 +46,11 @@ final class FixedPools {
     }
 
     private static void oneCoreThread(ExecutorService pool, String what) {
-        if (pool instanceof ThreadPoolExecutor executor && executor.getCorePoolSize() > 1) {
+        if (!(pool instanceof ThreadPoolExecutor executor)) {
+            LOG.debug("The pool for the {} keeps its size: {}", what, pool);
+        } else if (executor.getCorePoolSize() > 1) {
             // Threads above the core end once idle for the pool's keep-alive.
             executor.setCorePoolSize(1);
-        } else {
-            LOG.debug("The pool for the {} keeps its size: {}", what, pool);
         }
     }
 }
