@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rmqtt.store.embedded.ListeningSockets;
 
 /**
  * The built tarball as a user gets it: unpacked into a temporary directory, standalone mode started
@@ -103,6 +104,11 @@ class TarballSmokeIT {
                 args.toArray(String[]::new));
         long pid = dist.pid("standalone");
         assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
+        if (ListeningSockets.available()) {
+            // Every port of the process, the embedded broker's and meta peer's too, on 127.0.0.1 as asked.
+            assertThat(ListeningSockets.of(pid)).isNotEmpty().allSatisfy(address ->
+                    assertThat(address.getAddress().isLoopbackAddress()).as("%s is a loopback address", address).isTrue());
+        }
 
         Distribution.Result twice = dist.run("standalone", Map.of(), Duration.ofSeconds(30), "mqtt-standalone", "-d",
                 "--data.dir=" + dist.dataDir("standalone"));

@@ -117,7 +117,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
 
     /**
      * Starts both. A port of 0 picks free ports. The broker also listens on its port - 2 (fast
-     * channel) and on an HA port, which RocketMQ binds on all interfaces.
+     * channel), on 127.0.0.1 like the rest; its replication is off ({@link ReplicationOff}).
      */
     public static EmbeddedRocketMq start(Path dataDir, int namesrvPort, int brokerPort) {
         return start(dataDir, namesrvPort, brokerPort, true);
@@ -227,6 +227,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
                 throw new StoreException("embedded RocketMQ broker failed to initialize (data in " + storeRoot + ")");
             }
             PopConsumptionOff.refuseRequests(broker);
+            ReplicationOff.install(broker.getMessageStore().getCommitLog().getMessageStore());
             if (broker.getMessageStore() instanceof LmqDispatchPlugin plugin
                     && plugin.getCommitLog().getMessageStore() instanceof DefaultMessageStore defaultStore) {
                 // Every write passes the plug-in, which tells the dispatch; the poll is a safety net.

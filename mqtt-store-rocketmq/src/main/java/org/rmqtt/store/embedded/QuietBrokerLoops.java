@@ -5,25 +5,17 @@ import java.lang.reflect.Method;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.broker.BrokerController;
 import org.apache.rocketmq.broker.latency.BrokerFastFailure;
-import org.apache.rocketmq.common.ServiceThread;
-import org.apache.rocketmq.store.config.BrokerRole;
-import org.apache.rocketmq.store.ha.DefaultHAService;
-import org.apache.rocketmq.store.ha.HAService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Two broker loops that wake every 10 ms, each about 0.007 cores of an idle process on a 2-core
- * VM (a quarter of the whole idle budget), for work this broker has seldom or never:
- * <ul>
- * <li>the fast-failure check, which answers "busy" to requests that waited in a pool's queue
- *     longer than allowed ({@code waitTimeMillsInSendQueue}, 1 s here). It now runs every
- *     {@value #FAST_FAILURE_CHECK_MS} ms on the broker's scheduler: a request may wait 10% longer
- *     before it is refused, and one thread fewer;
- * <li>HA's group transfer, which only a {@code SYNC_MASTER} uses (a write waits there for its
- *     slaves). This broker is an asynchronous master, so it is stopped; a slave may still attach.
- * </ul>
- * RocketMQ 5.3.3 has no setting for either; what is replaced is reached by reflection, and on any
+ * The broker's fast-failure check, which answers "busy" to requests that waited in a pool's queue
+ * longer than allowed ({@code waitTimeMillsInSendQueue}, 1 s here), woke every 10 ms on a thread of
+ * its own: about 0.007 cores of an idle process on a 2-core VM, a quarter of the whole idle budget.
+ * It now runs every {@value #FAST_FAILURE_CHECK_MS} ms on the broker's scheduler: a request may
+ * wait 10% longer before it is refused, and one thread fewer. (HA's group transfer, the other
+ * 10 ms loop, no longer starts: {@link ReplicationOff}.)
+ * RocketMQ 5.3.3 has no setting for it; what is replaced is reached by reflection, and on any
  * mismatch with the running RocketMQ the broker keeps its own loop (one WARN line).
  */
 final class QuietBrokerLoops {
@@ -36,7 +28,6 @@ final class QuietBrokerLoops {
     /** After the broker started. */
     static void apply(BrokerController broker) {
         slowFastFailureCheck(broker);
-        stopGroupTransfer(broker);
     }
 
     /** The broker's fast-failure service; package-private for the test that feeds it. */
@@ -72,21 +63,5 @@ final class QuietBrokerLoops {
                 LOG.warn("The broker's fast-failure check failed", e);
             }
         }, FAST_FAILURE_CHECK_MS, FAST_FAILURE_CHECK_MS, TimeUnit.MILLISECONDS);
-    }
-
-    private static void stopGroupTransfer(BrokerController broker) {
-        HAService ha = broker.getMessageStore().getHaService();
-        if (!(ha instanceof DefaultHAService)
-                || broker.getMessageStoreConfig().getBrokerRole() == BrokerRole.SYNC_MASTER) {
-            return;
-        }
-        try {
-            Field field = DefaultHAService.class.getDeclaredField("groupTransferService");
-            field.setAccessible(true);
-            // Stopped twice is fine: the broker's own stop of it then returns at once.
-            ((ServiceThread) field.get(ha)).shutdown();
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("Could not stop HA's group transfer: it keeps waking every 10 ms", e);
-        }
     }
 }
