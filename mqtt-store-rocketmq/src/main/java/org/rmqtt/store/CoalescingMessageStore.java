@@ -76,6 +76,11 @@ public final class CoalescingMessageStore implements MessageStore {
     }
 
     @Override
+    public CompletableFuture<Map<String, Long>> subscriptionStart(String lmq) {
+        return delegate.subscriptionStart(lmq);
+    }
+
+    @Override
     public CompletableFuture<Map<String, Map<String, Long>>> maxOffsets(java.util.Collection<String> lmqs) {
         return delegate.maxOffsets(lmqs);
     }

@@ -31,8 +31,17 @@ public interface MessageStore extends AutoCloseable {
     /** Reads up to {@code max} messages of {@code lmq} on {@code brokerName} from {@code offset}. */
     CompletableFuture<PullBatch> pull(String brokerName, String lmq, long offset, int max);
 
-    /** The next offset to be written in {@code lmq}, per broker; where a new subscription starts. */
+    /** The next offset to be written in {@code lmq}, per broker. */
     CompletableFuture<Map<String, Long>> maxOffsets(String lmq);
+
+    /**
+     * Where a new subscription to {@code lmq} starts: its {@link #maxOffsets(String)}. A store that
+     * knows it could not take the queue's first message (the queue does not exist and the store is
+     * at its queue limit) fails instead, with a permanent {@link StoreException}: the subscription
+     * is refused rather than granted and starved, and a new wildcard filter does not make every
+     * message it matches refused.
+     */
+    CompletableFuture<Map<String, Long>> subscriptionStart(String lmq);
 
     /**
      * {@link #maxOffsets(String)} of many LMQs in one call: LMQ → broker → next offset. LMQs whose

@@ -41,6 +41,11 @@ class CoalescingMessageStoreTest {
         }
 
         @Override
+        public CompletableFuture<Map<String, Long>> subscriptionStart(String lmq) {
+            return memory.subscriptionStart(lmq);
+        }
+
+        @Override
         public void close() {
         }
     };

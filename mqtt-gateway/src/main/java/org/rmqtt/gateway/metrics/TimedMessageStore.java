@@ -62,6 +62,11 @@ final class TimedMessageStore implements MessageStore {
     }
 
     @Override
+    public CompletableFuture<Map<String, Long>> subscriptionStart(String lmq) {
+        return store.subscriptionStart(lmq);
+    }
+
+    @Override
     public CompletableFuture<Map<String, Map<String, Long>>> maxOffsets(Collection<String> lmqs) {
         return store.maxOffsets(lmqs);
     }

@@ -25,6 +25,7 @@ import org.rmqtt.gateway.subscribe.SubscriptionIndex;
 import org.rmqtt.meta.MetaClient;
 import org.rmqtt.store.MessageStore;
 import org.rmqtt.store.PullBatch;
+import org.rmqtt.store.StoreException;
 import org.rmqtt.store.StoredMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -256,9 +257,12 @@ public final class Session {
         subscriptions.put(filter, sub);
         CompletableFuture<Integer> granted = new CompletableFuture<>();
         // New subscriptions see only what is stored from now on.
-        store.maxOffsets(sub.lmq()).whenComplete((offsets, error) -> execute(() -> {
+        store.subscriptionStart(sub.lmq()).whenComplete((offsets, error) -> execute(() -> {
             if (error != null || closed || subscriptions.get(filter) != sub) {
-                if (error != null) {
+                if (StoreException.isPermanent(error)) {
+                    // The store refused it for good (at its queue limit) and says so itself, once a minute.
+                    LOG.debug("Subscribe of {} to {} refused: {}", clientId, filter, error.getMessage());
+                } else if (error != null) {
                     LOG.warn("Subscribe of {} to {} failed: {}", clientId, filter, error.getMessage());
                 }
                 subscriptions.remove(filter, sub);

@@ -226,6 +226,11 @@ class GatewayMetricsTest {
             }
 
             @Override
+            public CompletableFuture<Map<String, Long>> subscriptionStart(String lmq) {
+                return maxOffsets(lmq);
+            }
+
+            @Override
             public void close() {
             }
         };

@@ -59,6 +59,11 @@ public final class RecordingMessageStore implements MessageStore {
     }
 
     @Override
+    public CompletableFuture<Map<String, Long>> subscriptionStart(String lmq) {
+        return delegate.subscriptionStart(lmq);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

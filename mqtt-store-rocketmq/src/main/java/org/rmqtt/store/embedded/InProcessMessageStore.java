@@ -267,6 +267,17 @@ public final class InProcessMessageStore implements MessageStore {
         }, reads);
     }
 
+    @Override
+    public CompletableFuture<Map<String, Long>> subscriptionStart(String lmq) {
+        return CompletableFuture.supplyAsync(() -> {
+            if (plugin != null && !plugin.hasRoomForSubscription(lmq)) {
+                throw new StoreException("no room for the new queue " + lmq + ": the broker is at its queue limit"
+                        + " (maxLmqConsumeQueueNum), so its messages would be refused", null, true);
+            }
+            return Map.of(brokerName, maxOffset(lmq));
+        }, reads);
+    }
+
     private long maxOffset(String lmq) {
         try {
             return store.getMaxOffsetInQueue(lmq, MixAll.LMQ_QUEUE_ID);

@@ -72,6 +72,11 @@ public final class InMemoryMessageStore implements MessageStore {
     }
 
     @Override
+    public CompletableFuture<Map<String, Long>> subscriptionStart(String lmq) {
+        return maxOffsets(lmq);
+    }
+
+    @Override
     public void close() {
     }
 }

@@ -125,26 +125,43 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
         if (lmqs == null) {
             return false;
         }
-        Map<String, ?> queues = next.getQueueStore().getConsumeQueueTable();
-        int limit = next.getMessageStoreConfig().getMaxLmqConsumeQueueNum();
-        if (queues.size() < limit) {
-            return false;
-        }
         for (String lmq : lmqs) {
-            if (!queues.containsKey(lmq)) {
-                long now = System.nanoTime();
-                long last = lastLimitWarning.get();
-                if (now - last >= LIMIT_WARNING_EVERY_NANOS && lastLimitWarning.compareAndSet(last, now)) {
-                    LOG.warn("Refusing messages that need a new LMQ (first: MQTT topic {}): this broker holds {} consume"
-                            + " queues, maxLmqConsumeQueueNum is {}. Raise it with the open-files limit and"
-                            + " vm.max_map_count, or keep consume queues in RocksDB (docs/operations.md, \"Open files"
-                            + " and memory maps\"). Logged once a minute.", msg.getProperty(MessageProperties.MQTT_TOPIC),
-                            queues.size(), limit);
-                }
+            if (!roomFor(lmq)) {
+                warnOverLimit("messages", "MQTT topic " + msg.getProperty(MessageProperties.MQTT_TOPIC));
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Whether a message to {@code lmq} would be stored now: its queue exists, or the store holds
+     * fewer than {@code maxLmqConsumeQueueNum} queues. For a new subscription (in-process, see
+     * {@code InProcessMessageStore#subscriptionStart}): false is logged as refusals of messages are.
+     */
+    public boolean hasRoomForSubscription(String lmq) {
+        if (roomFor(lmq)) {
+            return true;
+        }
+        warnOverLimit("subscriptions", "LMQ " + lmq);
+        return false;
+    }
+
+    private boolean roomFor(String lmq) {
+        Map<String, ?> queues = next.getQueueStore().getConsumeQueueTable();
+        return queues.size() < next.getMessageStoreConfig().getMaxLmqConsumeQueueNum() || queues.containsKey(lmq);
+    }
+
+    private void warnOverLimit(String what, String first) {
+        long now = System.nanoTime();
+        long last = lastLimitWarning.get();
+        if (now - last >= LIMIT_WARNING_EVERY_NANOS && lastLimitWarning.compareAndSet(last, now)) {
+            LOG.warn("Refusing {} that need a new LMQ (first: {}): this broker holds {} consume queues,"
+                    + " maxLmqConsumeQueueNum is {}. Raise it with the open-files limit and vm.max_map_count, or keep"
+                    + " consume queues in RocksDB (docs/operations.md, \"Open files and memory maps\"). Logged once a"
+                    + " minute.", what, first, next.getQueueStore().getConsumeQueueTable().size(),
+                    next.getMessageStoreConfig().getMaxLmqConsumeQueueNum());
+        }
     }
 
     private void written(Object result, Throwable failure) {

@@ -267,6 +267,15 @@ public final class RocketMqMessageStore implements MessageStore {
     }
 
     /**
+     * The brokers' queue limits are not known here: a broker at its limit refuses the first message
+     * of a new queue instead ({@code LMQ_CONSUME_QUEUE_NUM_EXCEEDED}, from the dispatch plug-in).
+     */
+    @Override
+    public CompletableFuture<Map<String, Long>> subscriptionStart(String lmq) {
+        return maxOffsets(lmq);
+    }
+
+    /**
      * RocketMQ 5.3.3 has no batched max-offset request for LMQs (its topic-stats call needs a
      * topic config, which LMQs lack), so this sends one small GET_MAX_OFFSET per LMQ and broker,
      * all asynchronously: the round costs about one round trip plus the broker's work, not one

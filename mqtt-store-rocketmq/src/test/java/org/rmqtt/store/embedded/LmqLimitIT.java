@@ -26,7 +26,7 @@ import org.rmqtt.store.StoreException;
 /**
  * The dispatch plug-in enforces {@code maxLmqConsumeQueueNum}: once the broker holds that many
  * consume queues, a message that needs a new LMQ is refused, from a gateway and from a backend,
- * while topics that have one keep working. On the shared broker, with its limit lowered for the
+ * while topics that have one keep working; a new subscription to such a queue is refused too. On the shared broker, with its limit lowered for the
  * test and put back after.
  */
 class LmqLimitIT {
@@ -78,13 +78,23 @@ class LmqLimitIT {
             assertThat(backend.send(new Message("mqtt_default", "plain".getBytes(StandardCharsets.UTF_8))).getSendStatus())
                     .isNotNull();
 
+            // A new subscription to a queue that would be refused is refused itself; one to a queue that exists is not.
+            assertThatThrownBy(() -> store.subscriptionStart(LmqNames.of(fresh)).join())
+                    .isInstanceOf(CompletionException.class).cause().isInstanceOfSatisfying(StoreException.class, e -> {
+                        assertThat(e.permanent()).isTrue();
+                        assertThat(e).hasMessageContaining("maxLmqConsumeQueueNum");
+                    });
+            assertThat(store.subscriptionStart(LmqNames.of(known)).join()).containsEntry(EmbeddedRocketMq.BROKER_NAME, 1L);
+
             publish(known, "second");
             awaitMaxOffset(known, 2);
+            // Offsets are still read (the admin API's readiness probe reads a queue that does not exist).
             assertThat(store.maxOffsets(LmqNames.of(fresh)).join()).containsEntry(EmbeddedRocketMq.BROKER_NAME, 0L);
         } finally {
             config.setMaxLmqConsumeQueueNum(limit);
             backend.shutdown();
         }
+        assertThat(store.subscriptionStart(LmqNames.of(fresh)).join()).containsEntry(EmbeddedRocketMq.BROKER_NAME, 0L);
         publish(fresh, "after the limit was raised");
         awaitMaxOffset(fresh, 1);
     }
