@@ -134,6 +134,9 @@ class TarballSmokeIT {
             // The embedded broker's queue limit, taken from this process's open-files limit and vm.max_map_count.
             assertThat(counter(metrics.body(), "mqtt_store_queue_limit", "node=")).isPositive();
             assertThat(counter(metrics.body(), "mqtt_store_queues", "node=")).isPositive();
+            // limits.maxConnections is not set: what the open-files limit leaves beside the broker's queue files.
+            assertThat(counter(metrics.body(), "mqtt_connections_limit", "node="))
+                    .isPositive().isLessThan(counter(metrics.body(), "process_files_max_files", "node="));
 
             // The subscriber stays connected: a stop closes connections too.
             Distribution.Result stop = dist.stop("standalone");

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.rmqtt.common.config.GatewayConfig;
 import org.rmqtt.common.health.Counters;
+import org.rmqtt.common.health.OpenFiles;
 import org.rmqtt.gateway.notify.CatchUp;
 import org.rmqtt.gateway.subscribe.FilterSync;
 import org.rmqtt.common.mapping.TopicMapper;
@@ -31,6 +32,7 @@ import org.rmqtt.gateway.connect.ConnectHandler;
 import org.rmqtt.gateway.connection.ViolationCounters;
 import org.rmqtt.gateway.metrics.GatewayMetrics;
 import org.rmqtt.gateway.notify.TopicEventDispatcher;
+import org.rmqtt.gateway.limits.FileBudget;
 import org.rmqtt.gateway.limits.Limits;
 import org.rmqtt.gateway.publish.PublishHandler;
 import org.rmqtt.gateway.publish.PublishService;
@@ -229,7 +231,10 @@ public final class Gateway implements AutoCloseable {
         });
         started.push(() -> registry.awaitWrites(config.metaTimeout()));
         started.push(() -> wills.awaitPending(config.metaTimeout()));
-        Limits limits = new Limits(config, counters);
+        long queueFiles = embedded != null && embedded.consumeQueuesInFiles() ? embedded.consumeQueueLimit() : 0;
+        Limits limits = new Limits(config, counters,
+                FileBudget.maxConnections(config.maxConnections(), OpenFiles.limit(), queueFiles));
+        metrics.bindConnectionLimit(limits.maxConnections());
         MqttServer server = new MqttServer();
         started.push(server);
         MqttChannelInitializer mqtt = new MqttChannelInitializer(

@@ -119,8 +119,9 @@ public final class GatewayConfig {
     private static final Key<String> ADMIN_HOST = key("admin.host", "127.0.0.1", GatewayConfig::nonEmpty);
     private static final Key<Integer> ADMIN_PORT = key("admin.port", "8088", GatewayConfig::port);
     private static final Key<String> ADMIN_TOKEN_FILE = key("admin.tokenFile", "", s -> s);
-    /** Limits that shed abuse; 0 turns a count or rate limit off (docs/operations.md, "Limits"). */
-    private static final Key<Integer> MAX_CONNECTIONS = key("limits.maxConnections", "0", atLeastZero(100_000_000, "no limit"));
+    /** Limits that shed abuse; 0 turns a count or rate limit off, but see maxConnections() (docs/operations.md, "Limits"). */
+    private static final Key<Integer> MAX_CONNECTIONS = key("limits.maxConnections", "0",
+            atLeastZero(100_000_000, "what the open-files limit leaves"));
     private static final Key<Integer> MAX_CONNECTIONS_PER_IP = key("limits.maxConnectionsPerIp", "0", atLeastZero(100_000_000, "no limit"));
     private static final Key<Integer> CONNECT_RATE_PER_IP = key("limits.connectRatePerIp", "0", atLeastZero(1_000_000, "no limit"));
     private static final Key<Integer> CONNECT_BURST_PER_IP = key("limits.connectBurstPerIp", "10", positive(1_000_000));
@@ -620,7 +621,7 @@ public final class GatewayConfig {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
     }
 
-    /** Connections this gateway accepts at once; 0 = no limit. */
+    /** Connections this gateway accepts at once; 0 = what the open-files limit leaves (the gateway's FileBudget). */
     public int maxConnections() {
         return get(MAX_CONNECTIONS);
     }

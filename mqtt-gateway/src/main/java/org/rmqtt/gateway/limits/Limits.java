@@ -43,7 +43,16 @@ public final class Limits {
 
     /** With a test clock for the rate limits. */
     public Limits(GatewayConfig config, Counters counters, LongSupplier nanoClock) {
-        this.maxConnections = config.maxConnections();
+        this(config, counters, nanoClock, config.maxConnections());
+    }
+
+    /** With {@code maxConnections} (0: none) in place of limits.maxConnections; see {@link FileBudget}. */
+    public Limits(GatewayConfig config, Counters counters, int maxConnections) {
+        this(config, counters, System::nanoTime, maxConnections);
+    }
+
+    private Limits(GatewayConfig config, Counters counters, LongSupplier nanoClock, int maxConnections) {
+        this.maxConnections = maxConnections;
         this.maxConnectionsPerIp = config.maxConnectionsPerIp();
         this.connectRatePerIp = config.connectRatePerIp();
         this.connectBurstPerIp = config.connectBurstPerIp();
@@ -66,6 +75,11 @@ public final class Limits {
                     }
                 })
                 .build();
+    }
+
+    /** The most connections held at once; 0: no limit. */
+    public int maxConnections() {
+        return maxConnections;
     }
 
     /** No limits but the protocol's, for tests and embedders that do not configure any. */

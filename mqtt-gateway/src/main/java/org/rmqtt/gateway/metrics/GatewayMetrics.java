@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -48,6 +49,7 @@ public final class GatewayMetrics implements AutoCloseable {
 
     /** Names (Micrometer style: Prometheus adds the unit and {@code _total}) shared with the docs and the dashboard. */
     static final String CONNECTIONS = "mqtt.connections";
+    static final String CONNECTION_LIMIT = "mqtt.connections.limit";
     static final String CONNECTS = "mqtt.connects";
     static final String MESSAGES_RECEIVED = "mqtt.messages.received";
     static final String MESSAGES_SENT = "mqtt.messages.sent";
@@ -145,6 +147,8 @@ public final class GatewayMetrics implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
+        // Open and allowed file descriptors: connections, and the embedded broker's queue files.
+        new FileDescriptorMetrics().bindTo(registry);
     }
 
     /** Netty's pooled allocator (the one the MQTT channels use) and its direct memory counter. */
@@ -202,6 +206,14 @@ public final class GatewayMetrics implements AutoCloseable {
             case CATCH_UP_MILLIS -> "mqtt.catch.up.time";
             default -> "mqtt." + name.name().toLowerCase(Locale.ROOT).replace('_', '.');
         };
+    }
+
+    /** The most connections this gateway holds at once (0: no limit); see {@code limits.maxConnections}. */
+    public void bindConnectionLimit(int maxConnections) {
+        Gauge.builder(CONNECTION_LIMIT, () -> maxConnections)
+                .description("Connections past which new ones are closed at once: limits.maxConnections, or what the"
+                        + " open-files limit allows when it is not set; 0 for none")
+                .register(registry);
     }
 
     /**

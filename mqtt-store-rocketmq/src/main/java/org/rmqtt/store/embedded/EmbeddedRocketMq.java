@@ -1,8 +1,6 @@
 package org.rmqtt.store.embedded;
 
-import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -29,6 +27,7 @@ import org.apache.rocketmq.store.ReputOnWrite;
 import org.apache.rocketmq.store.StoreType;
 import org.apache.rocketmq.store.config.FlushDiskType;
 import org.apache.rocketmq.store.config.MessageStoreConfig;
+import org.rmqtt.common.health.OpenFiles;
 import org.rmqtt.store.StoreException;
 import org.rmqtt.store.plugin.LmqDispatchPlugin;
 import org.rmqtt.store.rocketmq.RemotingHousekeeping;
@@ -209,7 +208,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             store.setEnableLmq(true);
             store.setEnableMultiDispatch(true);
             // The dispatch plug-in refuses a message that needs a new LMQ past this.
-            int lmqLimit = consumeQueues == ConsumeQueues.FILE ? fileLmqLimit(openFilesLimit(), maxMapCount()) : MAX_LMQS;
+            int lmqLimit = consumeQueues == ConsumeQueues.FILE ? fileLmqLimit(OpenFiles.limit(), maxMapCount()) : MAX_LMQS;
             store.setMaxLmqConsumeQueueNum(lmqLimit);
             // The timer wheel (messages with a delivery time) is off: its flush took up to a third
             // of the CPU of an otherwise idle standalone process, and such a message is refused
@@ -314,6 +313,11 @@ public final class EmbeddedRocketMq implements AutoCloseable {
         return broker.getMessageStoreConfig().getMaxLmqConsumeQueueNum();
     }
 
+    /** Whether each consume queue is a file this process holds open (else one RocksDB holds them all). */
+    public boolean consumeQueuesInFiles() {
+        return ConsumeQueues.FILE.storeType.getStoreType().equals(broker.getMessageStoreConfig().getStoreType());
+    }
+
     /** Where a gateway in this process learns of new messages from the store's dispatch. */
     public InProcessNotifier notifier() {
         return notifier;
@@ -396,11 +400,6 @@ public final class EmbeddedRocketMq implements AutoCloseable {
      */
     static int fileLmqLimit(long openFiles, long maxMapCount) {
         return (int) Math.max(0, Math.min(MAX_LMQS, Math.min(openFiles / 2, maxMapCount - MAPS_KEPT)));
-    }
-
-    private static long openFilesLimit() {
-        return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
-                ? unix.getMaxFileDescriptorCount() : Long.MAX_VALUE;
     }
 
     /** The kernel's {@code vm.max_map_count}; unknown (not Linux) counts as no limit. */
