@@ -52,6 +52,12 @@ public final class EmbeddedRocketMq implements AutoCloseable {
     /** LMQs (MQTT topics and wildcard filters with a queue) one broker serves at most. */
     static final int MAX_LMQS = 1_000_000;
     private static final long MAPS_KEPT = 5_000;
+    /**
+     * RocketMQ's own size of a commitlog file. Each file kept (72 h by default) is an open file and
+     * a memory mapping, which count against the same limits as the LMQs; files are sparse, so a
+     * new one takes disk space only as it is written.
+     */
+    static final int COMMITLOG_FILE_SIZE = 1 << 30;
 
     private final NamesrvController namesrv;
     private final BrokerController broker;
@@ -202,7 +208,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             Path storeRoot = dataDir.resolve("store");
             store.setStorePathRootDir(storeRoot.toString());
             store.setStorePathCommitLog(storeRoot.resolve("commitlog").toString());
-            store.setMappedFileSizeCommitLog(32 * 1024 * 1024);
+            store.setMappedFileSizeCommitLog(commitLogFileSize(storeRoot.resolve("commitlog")));
             store.setMappedFileSizeConsumeQueue(400_000 * 20);
             store.setHaListenPort(freePort());
             store.setEnableLmq(true);
@@ -390,6 +396,30 @@ public final class EmbeddedRocketMq implements AutoCloseable {
         config.setRecoverThreadPoolNums(2);
         // POP consumption is off (PopConsumptionOff); one revive queue, not eight, for its topic.
         config.setReviveQueueNum(1);
+    }
+
+    /**
+     * The size of the commitlog files in {@code dir}, which RocketMQ loads only at the size it is
+     * configured with (earlier builds wrote 32 MB files); {@link #COMMITLOG_FILE_SIZE} for a new store.
+     */
+    static int commitLogFileSize(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            // RocketMQ removes an empty last file at start; any other file has the configured size.
+            return files.filter(Files::isRegularFile).sorted().map(EmbeddedRocketMq::length).filter(n -> n > 0)
+                    .findFirst().map(Math::toIntExact).orElse(COMMITLOG_FILE_SIZE);
+        } catch (NoSuchFileException e) {
+            return COMMITLOG_FILE_SIZE;
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long length(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new StoreException("cannot read the size of " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /**
