@@ -125,8 +125,12 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
         if (lmqs == null) {
             return false;
         }
+        Map<String, ?> queues = next.getQueueStore().getConsumeQueueTable();
+        if (queues.size() < next.getMessageStoreConfig().getMaxLmqConsumeQueueNum()) {
+            return false;
+        }
         for (String lmq : lmqs) {
-            if (!roomFor(lmq)) {
+            if (!queues.containsKey(lmq)) {
                 warnOverLimit("messages", "MQTT topic " + msg.getProperty(MessageProperties.MQTT_TOPIC));
                 return true;
             }
@@ -140,16 +144,12 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
      * {@code InProcessMessageStore#subscriptionStart}): false is logged as refusals of messages are.
      */
     public boolean hasRoomForSubscription(String lmq) {
-        if (roomFor(lmq)) {
+        Map<String, ?> queues = next.getQueueStore().getConsumeQueueTable();
+        if (queues.size() < next.getMessageStoreConfig().getMaxLmqConsumeQueueNum() || queues.containsKey(lmq)) {
             return true;
         }
         warnOverLimit("subscriptions", "LMQ " + lmq);
         return false;
-    }
-
-    private boolean roomFor(String lmq) {
-        Map<String, ?> queues = next.getQueueStore().getConsumeQueueTable();
-        return queues.size() < next.getMessageStoreConfig().getMaxLmqConsumeQueueNum() || queues.containsKey(lmq);
     }
 
     private void warnOverLimit(String what, String first) {
