@@ -1,12 +1,11 @@
 package org.rmqtt.store.plugin;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.rocketmq.common.BoundaryType;
@@ -24,6 +23,7 @@ import org.apache.rocketmq.store.PutMessageStatus;
 import org.apache.rocketmq.store.ReputOnWrite;
 import org.apache.rocketmq.store.plugin.AbstractPluginMessageStore;
 import org.apache.rocketmq.store.plugin.MessageStorePluginContext;
+import org.rmqtt.common.health.ThrottledWarning;
 import org.rmqtt.common.message.MessageProperties;
 import org.rmqtt.common.topic.InvalidTopicException;
 import org.rmqtt.common.topic.Topics;
@@ -43,9 +43,8 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
     private static final Logger LOG = LoggerFactory.getLogger(LmqDispatchPlugin.class);
 
     private static volatile Function<String, Set<String>> wildcardFilters = topic -> Set.of();
-    private static final long LIMIT_WARNING_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
-
-    private final AtomicLong lastLimitWarning = new AtomicLong(System.nanoTime() - LIMIT_WARNING_EVERY_NANOS);
+    /** Refusals at the queue limit, of messages and of subscriptions alike: one line a minute. */
+    private final ThrottledWarning overLimit = new ThrottledWarning(LOG, Duration.ofMinutes(1));
 
     /** Told of each write: the store's dispatch waits for it. Null: the store polls on its own. */
     private volatile ReputOnWrite dispatch;
@@ -126,7 +125,7 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
             return false;
         }
         Map<String, ?> queues = next.getQueueStore().getConsumeQueueTable();
-        if (queues.size() < next.getMessageStoreConfig().getMaxLmqConsumeQueueNum()) {
+        if (!atLimit(queues)) {
             return false;
         }
         for (String lmq : lmqs) {
@@ -145,23 +144,23 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
      */
     public boolean hasRoomForSubscription(String lmq) {
         Map<String, ?> queues = next.getQueueStore().getConsumeQueueTable();
-        if (queues.size() < next.getMessageStoreConfig().getMaxLmqConsumeQueueNum() || queues.containsKey(lmq)) {
+        if (!atLimit(queues) || queues.containsKey(lmq)) {
             return true;
         }
         warnOverLimit("subscriptions", "LMQ " + lmq);
         return false;
     }
 
+    private boolean atLimit(Map<String, ?> queues) {
+        return queues.size() >= next.getMessageStoreConfig().getMaxLmqConsumeQueueNum();
+    }
+
     private void warnOverLimit(String what, String first) {
-        long now = System.nanoTime();
-        long last = lastLimitWarning.get();
-        if (now - last >= LIMIT_WARNING_EVERY_NANOS && lastLimitWarning.compareAndSet(last, now)) {
-            LOG.warn("Refusing {} that need a new LMQ (first: {}): this broker holds {} consume queues,"
-                    + " maxLmqConsumeQueueNum is {}. Raise it with the open-files limit and vm.max_map_count, or keep"
-                    + " consume queues in RocksDB (docs/operations.md, \"Open files and memory maps\"). Logged once a"
-                    + " minute.", what, first, next.getQueueStore().getConsumeQueueTable().size(),
-                    next.getMessageStoreConfig().getMaxLmqConsumeQueueNum());
-        }
+        overLimit.warn("lmq-limit", "Refusing {} that need a new LMQ (first: {}): this broker holds {} consume queues,"
+                + " maxLmqConsumeQueueNum is {}. Raise it with the open-files limit and vm.max_map_count, or keep"
+                + " consume queues in RocksDB (docs/operations.md, \"Open files and memory maps\"). Logged once a"
+                + " minute.", what, first, next.getQueueStore().getConsumeQueueTable().size(),
+                next.getMessageStoreConfig().getMaxLmqConsumeQueueNum());
     }
 
     private void written(Object result, Throwable failure) {
