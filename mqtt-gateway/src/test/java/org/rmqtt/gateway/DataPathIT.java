@@ -6,12 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rmqtt.gateway.MqttTestClient.Received;
+import org.rmqtt.store.TestNames;
 
 /** Device → RocketMQ → device through one real gateway (in the broker's process, as the standalone runs), with a real MQTT client. */
 class DataPathIT {
@@ -30,7 +30,7 @@ class DataPathIT {
     }
 
     private static String unique() {
-        return "p" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return TestNames.unique("p");
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rmqtt.common.message.MessageProperties;
 import org.rmqtt.gateway.MqttTestClient.Received;
+import org.rmqtt.store.TestNames;
 
 /**
  * Zero-length payloads (a heartbeat, a retained clear) at every QoS, device → device, device →
@@ -42,7 +42,7 @@ class EmptyPayloadIT {
     }
 
     private static String unique() {
-        return "e" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return TestNames.unique("e");
     }
 
     @Test

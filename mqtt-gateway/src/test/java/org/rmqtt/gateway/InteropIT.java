@@ -8,7 +8,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rmqtt.gateway.MqttTestClient.Received;
+import org.rmqtt.store.TestNames;
 
 /** Backends on plain RocketMQ clients, two gateways of one cluster, and clients that break the protocol. */
 class InteropIT {
@@ -43,7 +43,7 @@ class InteropIT {
     }
 
     private static String unique() {
-        return "i" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return TestNames.unique("i");
     }
 
     @Test

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.rocketmq.store.config.MessageStoreConfig;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rmqtt.gateway.MqttTestClient.Received;
 import org.rmqtt.gateway.metrics.Scrape;
+import org.rmqtt.store.TestNames;
 
 /**
  * A device publishing to a topic that would need a new LMQ while the broker is at its
@@ -37,7 +37,7 @@ class LmqLimitGatewayIT {
     }
 
     private static String unique() {
-        return "limit-" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return TestNames.unique("limit-");
     }
 
     @Test

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.common.message.Message;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +19,7 @@ import org.rmqtt.gateway.MqttTestClient;
 import org.rmqtt.gateway.MqttTestClient.Received;
 import org.rmqtt.gateway.RatisMetaCluster;
 import org.rmqtt.gateway.TestGateways;
+import org.rmqtt.store.TestNames;
 
 /**
  * Retained messages (MQTT 3.1.1 §3.3.1.3, MQTT-3.3.1-5..-12, MQTT-3.8.4-3), through a real
@@ -42,7 +42,7 @@ class RetainedIT {
     }
 
     private static String unique() {
-        return "ret" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return TestNames.unique("ret");
     }
 
     private static MqttTestClient client() {

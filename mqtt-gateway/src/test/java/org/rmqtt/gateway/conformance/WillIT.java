@@ -37,6 +37,7 @@ import org.rmqtt.gateway.MqttTestClient.Received;
 import org.rmqtt.gateway.RatisMetaCluster;
 import org.rmqtt.gateway.StandaloneMain;
 import org.rmqtt.gateway.TestGateways;
+import org.rmqtt.store.TestNames;
 import org.rmqtt.store.embedded.SharedRocketMq;
 
 /**
@@ -90,7 +91,7 @@ class WillIT {
     }
 
     private static String unique() {
-        return "will" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return TestNames.unique("will");
     }
 
     private static MqttTestClient subscriber(int port, String filter, int qos) throws MqttException {

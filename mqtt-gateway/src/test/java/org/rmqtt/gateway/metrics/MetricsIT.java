@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,6 +15,7 @@ import org.rmqtt.gateway.Gateway;
 import org.rmqtt.gateway.MqttTestClient;
 import org.rmqtt.gateway.MqttTestClient.Received;
 import org.rmqtt.gateway.TestGateways;
+import org.rmqtt.store.TestNames;
 
 /** One real gateway's scrape after real clients connected, published, subscribed and misbehaved. */
 class MetricsIT {
@@ -39,7 +39,7 @@ class MetricsIT {
 
     @Test
     void countersMoveWithTheTraffic() throws Exception {
-        String topic = "m" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "/t";
+        String topic = TestNames.unique("m") + "/t";
         try (MqttTestClient sub = new MqttTestClient(gateway.mqttPort());
              MqttTestClient pub = new MqttTestClient(gateway.mqttPort())) {
             sub.subscribe(topic, 2);

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +23,7 @@ import org.rmqtt.common.notify.TopicEvent;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.PullBatch;
 import org.rmqtt.store.StoredMessage;
+import org.rmqtt.store.TestNames;
 import org.rmqtt.store.plugin.LmqDispatchPlugin;
 import org.rmqtt.store.rocketmq.RocketMqMessageStore;
 
@@ -69,7 +69,7 @@ class InProcessMessageStoreIT {
     }
 
     private static String unique() {
-        return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return TestNames.unique("t");
     }
 
     private static TopicEvent eventFor(String topic) throws InterruptedException {

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.common.message.Message;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +19,7 @@ import org.rmqtt.common.mapping.TopicMapper;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.PullBatch;
 import org.rmqtt.store.StoredMessage;
+import org.rmqtt.store.TestNames;
 import org.rmqtt.store.embedded.EmbeddedRocketMq;
 import org.rmqtt.store.embedded.SharedRocketMq;
 import org.rmqtt.store.plugin.LmqDispatchPlugin;
@@ -44,7 +44,7 @@ class RocketMqMessageStoreIT {
     }
 
     private static String unique() {
-        return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return TestNames.unique("t");
     }
 
     @Test
