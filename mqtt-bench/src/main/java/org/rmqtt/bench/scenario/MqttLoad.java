@@ -49,8 +49,26 @@ public final class MqttLoad {
      * Who publishes where, who subscribes to what, and which publishers each subscriber must hear.
      *
      * @param expectedLanes for each subscriber, the indexes of the publishers whose messages it must receive
+     * @param devices       one connection per device instead of one per publisher and one per subscriber:
+     *                      as many publishers as subscribers, and subscriber s rides on publisher
+     *                      (s + 1) mod N's connection, so a device hears another device, not itself
      */
-    public record Topology(List<String> publisherTopics, List<String> subscriberFilters, List<List<Integer>> expectedLanes) {
+    public record Topology(List<String> publisherTopics, List<String> subscriberFilters, List<List<Integer>> expectedLanes,
+                           boolean devices) {
+
+        public Topology(List<String> publisherTopics, List<String> subscriberFilters, List<List<Integer>> expectedLanes) {
+            this(publisherTopics, subscriberFilters, expectedLanes, false);
+        }
+
+        public Topology {
+            if (devices && publisherTopics.size() != subscriberFilters.size()) {
+                throw new IllegalArgumentException("devices need as many publishers as subscribers");
+            }
+        }
+
+        int connections() {
+            return devices ? publisherTopics.size() : publisherTopics.size() + subscriberFilters.size();
+        }
     }
 
     /** The topic namespace of one run: "bench/&lt;run id&gt;". */
@@ -97,7 +115,7 @@ public final class MqttLoad {
         int subscribers = topology.subscriberFilters().size();
         Preflight.requireReachable(connection.host, connection.port, "MQTT server",
             "start the server, or point mqtt-bench at it with --host and --port");
-        Preflight.requireFileDescriptors(publishers + subscribers);
+        Preflight.requireFileDescriptors(topology.connections());
         ProcStatus server = load.serverPid == null ? null : ProcStatus.of(load.serverPid);
 
         PayloadCodec codec = new PayloadCodec(runId, load.payload);
@@ -107,15 +125,29 @@ public final class MqttLoad {
             sinks.add(new Sink(s, "s" + s + " " + topology.subscriberFilters().get(s), codec, meter, publishers,
                 topology.expectedLanes().get(s)));
         }
-        ClientFactory factory = new ClientFactory(connection, runId, publishers + subscribers);
+        ClientFactory factory = new ClientFactory(connection, runId, topology.connections());
         List<MqttConnection> everyone = new ArrayList<>();
         try {
-            List<MqttConnection> subs = connect("subscribers", subscribers, i -> factory.create("s", i));
-            everyone.addAll(subs);
+            List<MqttConnection> subs;
+            List<MqttConnection> pubs;
+            if (topology.devices()) {
+                pubs = connect("devices", publishers, i -> factory.create("d", i));
+                everyone.addAll(pubs);
+                subs = new ArrayList<>(subscribers);
+                for (int s = 0; s < subscribers; s++) {
+                    subs.add(pubs.get((s + 1) % publishers));
+                }
+            } else {
+                subs = connect("subscribers", subscribers, i -> factory.create("s", i));
+                everyone.addAll(subs);
+                pubs = null;
+            }
             Subscriptions.subscribeAll(subs, topology.subscriberFilters(), sinks, load.qos,
                 connection.connectTimeout.toMillis() + subscribers);
-            List<MqttConnection> pubs = connect("publishers", publishers, i -> factory.create("p", i));
-            everyone.addAll(pubs);
+            if (pubs == null) {
+                pubs = connect("publishers", publishers, i -> factory.create("p", i));
+                everyone.addAll(pubs);
+            }
 
             List<MessageSender> senders = new ArrayList<>(publishers);
             List<Lane> lanes = new ArrayList<>(publishers);

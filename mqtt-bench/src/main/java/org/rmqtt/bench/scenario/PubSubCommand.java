@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 /**
  * N publishers to M subscribers over T topics: publisher p publishes to topic p mod T, subscriber
  * s subscribes to topic s mod T, so every subscriber must receive every message of the publishers
- * that share its topic.
+ * that share its topic. With {@code --devices} each device is one connection that publishes and
+ * subscribes, as IoT devices do: the same load over half the connections.
  */
 @Command(name = "pubsub", mixinStandardHelpOptions = true,
     description = "N publishers -> M subscribers over T topics; throughput, latency, loss/duplicates/order.")
@@ -42,6 +43,11 @@ public final class PubSubCommand implements Callable<Integer> {
         description = "Topics; at most min(publishers, subscribers), so none is left without either (default: ${DEFAULT-VALUE}).")
     int topics;
 
+    @Option(names = "--devices",
+        description = "One connection per device that publishes and subscribes (needs -P = -S): device i is publisher i "
+            + "and subscriber (i + 1) mod N, so it hears another device's topic; half the connections of separate clients.")
+    boolean devices;
+
     @Option(names = "--rate", defaultValue = "max", converter = RateConverter.class,
         description = "Total msg/s over all publishers, or 'max' = as fast as the server confirms (default: ${DEFAULT-VALUE}).")
     Rate rate;
@@ -56,6 +62,10 @@ public final class PubSubCommand implements Callable<Integer> {
             Validate.range("--publishers", publishers, 1, 1_000_000);
             Validate.range("--subscribers", subscribers, 1, 1_000_000);
             Validate.range("--topics", topics, 1, Math.min(publishers, subscribers));
+            if (devices && publishers != subscribers) {
+                throw new IllegalArgumentException("--devices needs as many publishers as subscribers (-P = -S), got -P "
+                    + publishers + " -S " + subscribers);
+            }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -78,7 +88,7 @@ public final class PubSubCommand implements Callable<Integer> {
             }
             expected.add(lanes);
         }
-        return new MqttLoad.Topology(publisherTopics, filters, expected);
+        return new MqttLoad.Topology(publisherTopics, filters, expected, devices);
     }
 
     @Override
@@ -98,9 +108,10 @@ public final class PubSubCommand implements Callable<Integer> {
         parameters.put("publishers", publishers);
         parameters.put("subscribers", subscribers);
         parameters.put("topics", topics);
-        String description = String.format("%d publisher%s -> %d subscriber%s over %d topic%s, QoS %d, %d B, rate %s",
+        parameters.put("devices", devices);
+        String description = String.format("%d publisher%s -> %d subscriber%s over %d topic%s%s, QoS %d, %d B, rate %s",
             publishers, publishers == 1 ? "" : "s", subscribers, subscribers == 1 ? "" : "s",
-            topics, topics == 1 ? "" : "s", load.qos, load.payload, rate);
+            topics, topics == 1 ? "" : "s", devices ? ", one connection per device" : "", load.qos, load.payload, rate);
         return mqtt.run("pubsub", description, parameters, runId, topology(runId));
     }
 }

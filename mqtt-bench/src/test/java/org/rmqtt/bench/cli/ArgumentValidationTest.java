@@ -32,6 +32,7 @@ class ArgumentValidationTest {
         "pubsub --qos 3                          | --qos must be between 0 and 2",
         "pubsub --payload 10                     | --payload must be between 28",
         "pubsub -P 2 -S 5 --topics 3             | --topics must be between 1 and 2",
+        "pubsub --devices -P 3 -S 2              | --devices needs as many publishers as subscribers",
         "pubsub --rate 0                         | rate must be above 0",
         "pubsub --rate soon                      | 'soon' is not a rate",
         "pubsub --duration 0s                    | --duration must be between 1s",

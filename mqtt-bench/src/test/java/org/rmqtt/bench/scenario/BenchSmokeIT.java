@@ -102,6 +102,17 @@ class BenchSmokeIT {
     }
 
     @Test
+    void pubsubWithDevicesThatPublishAndSubscribeOnOneConnection() throws Exception {
+        PubSubCommand pubsub = parse(new PubSubCommand(), common(
+            "--devices", "-P", "4", "-S", "4", "-T", "4", "--qos", "1", "--rate", "200", "--warmup", "2s", "--duration", "6s"));
+
+        LoadResult result = pubsub.measure();
+
+        assertCountsAddUp(result);
+        assertThat(result.totals().expected()).as("each message reaches the one neighbouring device").isEqualTo(result.confirmed());
+    }
+
+    @Test
     void fanoutThroughAWildcardAtQos1ReachesEverySubscriber() throws Exception {
         FanoutCommand fanout = parse(new FanoutCommand(), common(
             "-S", "50", "--filter", "hash", "--qos", "1", "--rate", "20", "--warmup", "2s", "--duration", "8s"));

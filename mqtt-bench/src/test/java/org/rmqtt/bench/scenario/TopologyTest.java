@@ -22,6 +22,23 @@ class TopologyTest {
     }
 
     @Test
+    void devicesHaveOneConnectionEachAndHearANeighboursTopic() {
+        PubSubCommand pubsub = new PubSubCommand();
+        new CommandLine(pubsub).parseArgs("--devices", "-P", "3", "-S", "3", "-T", "3");
+        pubsub.validate();
+
+        MqttLoad.Topology topology = pubsub.topology(0xabc);
+
+        assertThat(topology.devices()).isTrue();
+        assertThat(topology.connections()).isEqualTo(3);
+        assertThat(topology.publisherTopics()).containsExactly("bench/abc/t0", "bench/abc/t1", "bench/abc/t2");
+        assertThat(topology.expectedLanes()).containsExactly(List.of(0), List.of(1), List.of(2));
+        PubSubCommand separate = new PubSubCommand();
+        new CommandLine(separate).parseArgs("-P", "3", "-S", "3", "-T", "3");
+        assertThat(separate.topology(0xabc).connections()).as("separate clients").isEqualTo(6);
+    }
+
+    @Test
     void fanoutSubscribersAllHearTheOnePublisherWhateverTheFilter() {
         for (String[] filter : new String[][] {{"exact", "bench/1f/fanout"}, {"plus", "bench/1f/+"}, {"hash", "bench/1f/#"}}) {
             FanoutCommand fanout = new FanoutCommand();
