@@ -18,6 +18,8 @@
 #   IDLE_DURATION=30s IDLE_SETTLE=10s   idle window, after this long with no clients since start
 #   MANY_DEVICES=10000          publishers (1 msg/s each) and as many subscribers of the many-devices row;
 #                               capped to what the open files limit allows (the row says so)
+#   MANY_DEVICES_SHAPE=device   device: one connection per device that publishes and subscribes
+#                               (mqtt-bench pubsub --devices); pair: a publisher and a subscriber client
 #   FANOUT_SUBSCRIBERS=10000    subscribers of the fan-out scenario
 #   CONNECTIONS=10000           idle connections of the conn scenario (needs ulimit -n above it)
 #   HIVEMQ_PERSISTENCE=file     HiveMQ CE persistence mode: file (its default) or in-memory
@@ -52,6 +54,7 @@ COLD_DURATION=${COLD_DURATION:-60s}
 IDLE_DURATION=${IDLE_DURATION:-30s}
 IDLE_SETTLE=${IDLE_SETTLE:-10s}
 MANY_DEVICES=${MANY_DEVICES:-10000}
+MANY_DEVICES_SHAPE=${MANY_DEVICES_SHAPE:-device}
 BASELINE_TOPIC=${BASELINE_TOPIC:-bench_storage}
 PROFILE=${PROFILE:-0}
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-"-Xms512m -Xmx2g"}
@@ -149,11 +152,22 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 FD_LIMIT=$(ulimit -n)
 
 # The many-devices row needs a file descriptor per client in mqtt-bench and in the server (each
-# process has this limit), and the gateway's broker one more per topic (the consume-queue file of
-# the topic's LMQ): 3 per pair plus 512 for the rest. Beyond that the row runs with fewer devices,
-# rounded down to hundreds, the same number for every server, and its title says why.
+# process has this limit): one per device, or two with a publisher and a subscriber per device.
+# The gateway's broker needs one more per topic with file consume queues (the consume-queue file
+# of the topic's LMQ), none with RocksDB. Plus 512 for the rest. Beyond that the row runs with
+# fewer devices, rounded down to hundreds, the same number for every server, and its title says why.
+case $MANY_DEVICES_SHAPE in
+  device) MANY_DEVICES_CLIENTS=1; MANY_DEVICES_ARGS="--devices"; MANY_DEVICES_WHAT="devices, each publishing at 1 msg/s and subscribed to another device's topic over one connection" ;;
+  pair) MANY_DEVICES_CLIENTS=2; MANY_DEVICES_ARGS=""; MANY_DEVICES_WHAT="publishers at 1 msg/s each -> as many subscribers, one topic per pair" ;;
+  *) log "MANY_DEVICES_SHAPE must be device or pair, not '$MANY_DEVICES_SHAPE'"; exit 2 ;;
+esac
+MANY_DEVICES_FDS=$MANY_DEVICES_CLIENTS
+case " $SERVERS :: ${GATEWAY_ARGS:-} " in
+  *" gateway "*"::"*"--rocketmq.embedded.consumeQueue=rocksdb"*) ;;
+  *" gateway "*) MANY_DEVICES_FDS=$((MANY_DEVICES_CLIENTS + 1)) ;;
+esac
 MANY_DEVICES_ASKED=$MANY_DEVICES
-MANY_DEVICES_FIT=$(( (FD_LIMIT - 512) / 3 / 100 * 100 ))
+MANY_DEVICES_FIT=$(( (FD_LIMIT - 512) / MANY_DEVICES_FDS / 100 * 100 ))
 MANY_DEVICES_NOTE=""
 if [ "$MANY_DEVICES" -gt "$MANY_DEVICES_FIT" ] && [ "$MANY_DEVICES_FIT" -ge 100 ]; then
   MANY_DEVICES=$MANY_DEVICES_FIT
@@ -178,7 +192,7 @@ SCENARIOS=(
   "pubsub-qos1-1k|QoS 1, 1 -> 1 at 1,000 msg/s: latency|pubsub --qos 1 -P 1 -S 1 --rate 1000 --payload 64 --warmup $WARMUP --duration $DURATION"
   "pubsub-qos0-4x4|QoS 0, 4 -> 4 over 4 topics, as fast as delivered|pubsub --qos 0 -P 4 -S 4 -T 4 --rate max --payload 64 --warmup $WARMUP --duration $DURATION"
   "fanout-qos1|QoS 1, 1 -> $FANOUT_SUBSCRIBERS subscribers of one topic at 2 msg/s|fanout --qos 1 -S $FANOUT_SUBSCRIBERS --rate 2 --payload 64 --connect-rate 1000 --connect-timeout 60s --warmup $WARMUP --duration $DURATION"
-  "many-devices|QoS 1, $MANY_DEVICES publishers at 1 msg/s each -> $MANY_DEVICES subscribers, one topic per pair$MANY_DEVICES_NOTE|pubsub --qos 1 -P $MANY_DEVICES -S $MANY_DEVICES -T $MANY_DEVICES --rate $MANY_DEVICES --payload 64 --connect-rate 1000 --connect-timeout 60s --warmup $WARMUP --duration $DURATION"
+  "many-devices|QoS 1, $MANY_DEVICES $MANY_DEVICES_WHAT$MANY_DEVICES_NOTE|pubsub $MANY_DEVICES_ARGS --qos 1 -P $MANY_DEVICES -S $MANY_DEVICES -T $MANY_DEVICES --rate $MANY_DEVICES --payload 64 --connect-rate 1000 --connect-timeout 60s --warmup $WARMUP --duration $DURATION"
 )
 { echo "$COLD_SCENARIO"; printf '%s\n' "${SCENARIOS[@]}"; } > "$WORK/scenarios.txt"
 : > "$WORK/commands.txt"
@@ -210,9 +224,9 @@ PY
 # many_devices_fits: whether this shell may open the file descriptors the many-devices row needs
 # (see MANY_DEVICES_FIT above); false only when not even 100 devices fit.
 many_devices_fits() {
-  local need=$((3 * MANY_DEVICES + 512))
+  local need=$((MANY_DEVICES_FDS * MANY_DEVICES + 512))
   [ "$FD_LIMIT" -ge "$need" ] && return 0
-  MANY_DEVICES_WHY="needs ulimit -n of at least $need (a socket per client in mqtt-bench and in the server, a file per topic in the gateway's broker), this shell has $FD_LIMIT (hard limit $(ulimit -Hn)); raise it"
+  MANY_DEVICES_WHY="needs ulimit -n of at least $need (a socket per client in mqtt-bench and in the server, a file per topic in the gateway's broker with file consume queues), this shell has $FD_LIMIT (hard limit $(ulimit -Hn)); raise it"
   return 1
 }
 
@@ -335,11 +349,11 @@ start_gateway() {
     *) rules="--topic.rules=bench-storage/#=$BASELINE_TOPIC" ;;
   esac
   # Without limits.maxConnections the gateway takes what the open-files limit leaves beside its
-  # broker's queue files (half of it with file consume queues); the many-devices row needs two
-  # connections per device, as Mosquitto and HiveMQ get them: the gateway WARNs at start.
+  # broker's queue files (half of it with file consume queues); the many-devices row needs its
+  # connections, as Mosquitto and HiveMQ get them: the gateway WARNs at start if that is more.
   case " ${GATEWAY_ARGS:-} " in
     *" --limits.maxConnections="*) ;;
-    *) rules="$rules --limits.maxConnections=$((2 * MANY_DEVICES + 1000))" ;;
+    *) rules="$rules --limits.maxConnections=$((MANY_DEVICES_CLIENTS * MANY_DEVICES + 1000))" ;;
   esac
   # shellcheck disable=SC2086
   "$start" --mqtt.host=127.0.0.1 --mqtt.port="$SRV_PORT" --data.dir="$dir" \
