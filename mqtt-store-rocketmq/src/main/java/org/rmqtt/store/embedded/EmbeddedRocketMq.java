@@ -380,7 +380,11 @@ public final class EmbeddedRocketMq implements AutoCloseable {
      * its full size under modest traffic and its threads then stay.
      */
     private static void smallPools(BrokerConfig config) {
-        config.setSendMessageThreadPoolNums(2);
+        // One send thread (RocketMQ's default up to 4.8) stores a connection's pipelined sends in
+        // the order they arrive; with two, concurrent sends to one queue were stored in either
+        // order, and devices got a backend's commands out of order. Appends take the commitlog's
+        // lock one at a time anyway, and a standalone gateway's own writes do not come through here.
+        config.setSendMessageThreadPoolNums(1);
         config.setPutMessageFutureThreadPoolNums(2);
         config.setPullMessageThreadPoolNums(4);
         config.setLitePullMessageThreadPoolNums(2);
