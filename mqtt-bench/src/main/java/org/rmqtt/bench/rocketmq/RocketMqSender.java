@@ -2,6 +2,8 @@ package org.rmqtt.bench.rocketmq;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.MessageQueueSelector;
@@ -28,6 +30,7 @@ public final class RocketMqSender implements MessageSender, AutoCloseable {
     private final String topicProperty;
     private final String mqttTopic;
     private final Map<String, String> extraProperties;
+    private final ExecutorService senderThread;
 
     public RocketMqSender(String namesrv, String group, String topic, String topicProperty, String mqttTopic,
                           Map<String, String> extraProperties) {
@@ -42,6 +45,15 @@ public final class RocketMqSender implements MessageSender, AutoCloseable {
         // A failed send is a failure to report, not something to hide behind a retry.
         producer.setRetryTimesWhenSendAsyncFailed(0);
         producer.setRetryTimesWhenSendFailed(0);
+        // RocketMQ's client hands each asynchronous send to a pool of one thread per CPU, which
+        // write to the connection in whatever order they run: a backend's sends would leave out of
+        // order before the broker saw them. One thread keeps the order they were made in.
+        senderThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "bench-rocketmq-send");
+            t.setDaemon(true);
+            return t;
+        });
+        producer.setAsyncSenderExecutor(senderThread);
         try {
             producer.start();
         } catch (MQClientException e) {
@@ -103,5 +115,6 @@ public final class RocketMqSender implements MessageSender, AutoCloseable {
     @Override
     public void close() {
         producer.shutdown();
+        senderThread.shutdownNow();
     }
 }
