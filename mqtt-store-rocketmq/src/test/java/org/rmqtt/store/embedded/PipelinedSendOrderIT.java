@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
@@ -35,6 +36,8 @@ import org.rmqtt.store.TestNames;
  */
 class PipelinedSendOrderIT {
     private static final int MESSAGES = 3_000;
+    /** Sends in flight at most: many, but few enough that none waits in the broker's queue long enough to be refused. */
+    private static final int IN_FLIGHT = 128;
     private static final int QUEUE = 1;
 
     @Test
@@ -54,10 +57,13 @@ class PipelinedSendOrderIT {
         producer.start();
         try {
             List<CompletableFuture<SendResult>> sends = new ArrayList<>(MESSAGES);
+            Semaphore inFlight = new Semaphore(IN_FLIGHT);
             for (int i = 0; i < MESSAGES; i++) {
+                assertThat(inFlight.tryAcquire(30, TimeUnit.SECONDS)).as("a send answered within 30 s").isTrue();
                 Message m = new Message("sensors", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
                 m.putUserProperty(MessageProperties.MQTT_TOPIC, mqttTopic);
                 CompletableFuture<SendResult> sent = new CompletableFuture<>();
+                sent.whenComplete((r, e) -> inFlight.release());
                 producer.send(m, queue, new SendCallback() {
                     @Override
                     public void onSuccess(SendResult result) {
