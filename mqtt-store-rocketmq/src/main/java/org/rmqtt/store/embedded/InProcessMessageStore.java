@@ -26,6 +26,7 @@ import org.rmqtt.store.PublishReceipt;
 import org.rmqtt.store.PublishRequest;
 import org.rmqtt.store.PullBatch;
 import org.rmqtt.store.StoreException;
+import org.rmqtt.store.StoredMessage;
 import org.rmqtt.store.plugin.LmqDispatchPlugin;
 import org.rmqtt.store.rocketmq.MqttMessages;
 
@@ -64,6 +65,8 @@ public final class InProcessMessageStore implements MessageStore {
     private final ExecutorService writes;
     /** What was just appended, for readers at the head of an LMQ. */
     private final RecentWrites recent = new RecentWrites(RECENT_BYTES, RECENT_FOR);
+    /** A backend's messages, told by the plug-in, go into {@link #recent} too until this runs. */
+    private final Runnable stopBackendWrites;
 
     /**
      * @param store       the broker's store (with its plug-ins)
@@ -74,6 +77,14 @@ public final class InProcessMessageStore implements MessageStore {
                                  int readThreads) {
         this.store = store;
         this.plugin = store instanceof LmqDispatchPlugin p ? p : null;
+        this.stopBackendWrites = plugin == null ? () -> { } : plugin.onAppended(m -> {
+            StoredMessage message = MqttMessages.stored(m, -1);
+            if (message != null) {
+                recent.appended(message.topic(), message.qos(), message.retain(), message.payload(),
+                        m.getProperty(MessageConst.PROPERTY_INNER_MULTI_DISPATCH),
+                        m.getProperty(MessageConst.PROPERTY_INNER_MULTI_QUEUE_OFFSET));
+            }
+        });
         this.mapper = mapper;
         this.brokerName = brokerName;
         this.clusterName = clusterName;
@@ -288,6 +299,7 @@ public final class InProcessMessageStore implements MessageStore {
 
     @Override
     public void close() {
+        stopBackendWrites.run();
         writes.shutdown();
         reads.shutdownNow();
     }

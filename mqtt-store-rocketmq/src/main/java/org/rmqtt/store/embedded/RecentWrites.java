@@ -16,13 +16,14 @@ import org.rmqtt.store.StoredMessage;
  * The messages this process appended a moment ago, by LMQ and offset. A subscriber is usually at
  * the head of its LMQ, so the next pull asks for exactly what was just written: it is answered
  * from here, without a store read, a decode or a thread hop. What an LMQ holds at an offset never
- * changes, so an entry is never stale; anything not here (evicted, written by a backend, appended
- * before a restart) is read from the store as before.
+ * changes, so an entry is never stale; anything not here (evicted, appended before a restart) is
+ * read from the store as before. A backend's messages come in through the dispatch plug-in.
  *
  * <p>Each LMQ has a small ring indexed by offset; one queue in append order evicts by size and
  * age. This replaced a Guava cache, whose bookkeeping per put was a sixth of the store writer's
- * Java time at full rate. Appends take a lock (they come from the writer, or the flush thread
- * with SYNC_FLUSH); reads take none and treat anything unexpected as a miss.
+ * Java time at full rate. Appends take a lock (they come from the writer, the broker's send
+ * thread for a backend's messages, or the flush thread with SYNC_FLUSH); reads take none and treat
+ * anything unexpected as a miss.
  */
 final class RecentWrites {
     /** Slots of a new LMQ's ring; it doubles, up to {@link #MAX_SLOTS}, when it would overwrite a live entry. */
@@ -70,7 +71,12 @@ final class RecentWrites {
      * {@code request} was appended and indexed in {@code lmqs} (the broker's dispatch list, after the
      * plug-in) at {@code offsets} (the broker's offsets, in the same order); null when it was not.
      */
-    synchronized void appended(PublishRequest request, String lmqs, String offsets) {
+    void appended(PublishRequest request, String lmqs, String offsets) {
+        appended(request.topic(), request.qos(), request.retain(), request.payload(), lmqs, offsets);
+    }
+
+    /** As {@link #appended(PublishRequest, String, String)}, for a message appended by someone else (a backend). */
+    synchronized void appended(String topic, int qos, boolean retain, byte[] payload, String lmqs, String offsets) {
         if (lmqs == null || offsets == null) {
             return;
         }
@@ -87,8 +93,7 @@ final class RecentWrites {
                 // not a queue the broker counted as an LMQ ("null"): no offset to serve
             }
             if (offset >= 0) {
-                StoredMessage message = new StoredMessage(request.topic(), request.qos(), request.retain(),
-                        request.payload(), offset);
+                StoredMessage message = new StoredMessage(topic, qos, retain, payload, offset);
                 Ring ring = rings.computeIfAbsent(lmqs.substring(start, end), Ring::new);
                 put(ring, message);
                 order.addLast(new Entry(ring, message, now));

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.rocketmq.common.BoundaryType;
@@ -52,6 +54,8 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
     private static final ThreadLocal<boolean[]> DEFERRING = ThreadLocal.withInitial(() -> new boolean[1]);
     /** Whether the commitlog encodes the properties of a message with an LMQ dispatch itself. */
     private final boolean lmqEncodedOnAppend;
+    /** Told of each MQTT message appended from outside {@link #writing} (a backend's), before it is dispatched. */
+    private final List<Consumer<MessageExtBrokerInner>> appendListeners = new CopyOnWriteArrayList<>();
 
     public LmqDispatchPlugin(MessageStorePluginContext context, MessageStore next) {
         super(context, next);
@@ -67,6 +71,16 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
     /** Tells {@code dispatch} of every write from here on; set by a process that embeds the broker. */
     public void dispatchOnWrites(ReputOnWrite dispatch) {
         this.dispatch = dispatch;
+    }
+
+    /**
+     * Tells {@code listener} of each MQTT message appended from outside {@link #writing} (through
+     * the broker's send path: a backend's), with its LMQ offsets set, before the dispatch announces
+     * it, until the returned action runs. Called on the appending thread; it must not block.
+     */
+    public Runnable onAppended(Consumer<MessageExtBrokerInner> listener) {
+        appendListeners.add(listener);
+        return () -> appendListeners.remove(listener);
     }
 
     /**
@@ -92,20 +106,43 @@ public class LmqDispatchPlugin extends AbstractPluginMessageStore {
 
     @Override
     public PutMessageResult putMessage(MessageExtBrokerInner msg) {
-        if (opensLmqOverLimit(addDispatch(msg), msg)) {
+        List<String> lmqs = addDispatch(msg);
+        if (opensLmqOverLimit(lmqs, msg)) {
             return overLmqLimit();
         }
+        boolean tell = lmqs != null && !DEFERRING.get()[0];
         PutMessageResult result = next.putMessage(msg);
+        appended(tell, msg, result);
         written(result, null);
         return result;
     }
 
     @Override
     public CompletableFuture<PutMessageResult> asyncPutMessage(MessageExtBrokerInner msg) {
-        if (opensLmqOverLimit(addDispatch(msg), msg)) {
+        List<String> lmqs = addDispatch(msg);
+        if (opensLmqOverLimit(lmqs, msg)) {
             return CompletableFuture.completedFuture(overLmqLimit());
         }
-        return next.asyncPutMessage(msg).whenComplete(this::written);
+        // Decided here, on the caller's thread: a SYNC_FLUSH put completes on the flush thread.
+        boolean tell = lmqs != null && !DEFERRING.get()[0];
+        return next.asyncPutMessage(msg).whenComplete((result, failure) -> {
+            appended(tell, msg, result);
+            written(result, failure);
+        });
+    }
+
+    private void appended(boolean tell, MessageExtBrokerInner msg, PutMessageResult result) {
+        if (!tell || appendListeners.isEmpty() || result == null || result.getAppendMessageResult() == null
+                || !result.getAppendMessageResult().isOk()) {
+            return;
+        }
+        for (Consumer<MessageExtBrokerInner> listener : appendListeners) {
+            try {
+                listener.accept(msg);
+            } catch (RuntimeException e) {
+                LOG.warn("A listener of appended messages failed: {}", e.toString());
+            }
+        }
     }
 
     private static PutMessageResult overLmqLimit() {

@@ -57,16 +57,24 @@ public final class MqttMessages {
         for (MessageExt m : found) {
             long lmqOffset = lmqOffset(m, lmq, expected);
             expected = lmqOffset + 1;
-            String topic = m.getUserProperty(MessageProperties.MQTT_TOPIC);
-            if (topic == null) {
-                continue; // not an MQTT message; nothing to deliver
+            StoredMessage stored = stored(m, lmqOffset);
+            if (stored != null) { // else not an MQTT message; nothing to deliver
+                messages.add(stored);
             }
-            messages.add(new StoredMessage(topic,
-                    MessageProperties.qos(m.getUserProperty(MessageProperties.MQTT_QOS)),
-                    "true".equals(m.getUserProperty(MessageProperties.MQTT_RETAIN)),
-                    MessageProperties.payload(m.getUserProperty(MessageProperties.MQTT_EMPTY), m.getBody()), lmqOffset));
         }
         return new PullBatch(PullBatch.Status.FOUND, messages, Math.max(expected, nextBeginOffset));
+    }
+
+    /** The MQTT message {@code m} carries, as at {@code offset} of an LMQ; null if it carries none. */
+    public static StoredMessage stored(Message m, long offset) {
+        String topic = m.getUserProperty(MessageProperties.MQTT_TOPIC);
+        if (topic == null) {
+            return null;
+        }
+        return new StoredMessage(topic,
+                MessageProperties.qos(m.getUserProperty(MessageProperties.MQTT_QOS)),
+                "true".equals(m.getUserProperty(MessageProperties.MQTT_RETAIN)),
+                MessageProperties.payload(m.getUserProperty(MessageProperties.MQTT_EMPTY), m.getBody()), offset);
     }
 
     /** A decoded message carries its offset in each LMQ in a list parallel to the dispatch list. */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
@@ -209,6 +210,50 @@ class InProcessMessageStoreIT {
         await().atMost(WAIT).until(() -> RETAINED.contains(topic + "=on@1"));
         PullBatch batch = store.pull(EmbeddedRocketMq.BROKER_NAME, LmqNames.of(topic), event.offsets().get(0), 1).join();
         assertThat(batch.messages()).extracting(m -> new String(m.payload(), StandardCharsets.UTF_8)).containsExactly("on");
+    }
+
+    @Test
+    void aBackendMessageIsReadFromMemoryAsTheStoreHoldsIt() throws Exception {
+        String topic = "sensors/" + unique() + "/cmd";
+        String lmq = LmqNames.of(topic);
+        DefaultMQProducer producer = new DefaultMQProducer("in_process_it_backend");
+        producer.setNamesrvAddr(rocketMq.namesrvAddress());
+        producer.setInstanceName("in-process-it-" + unique());
+        producer.start();
+        try {
+            for (String body : List.of("a", "", "c")) {
+                Message command = new Message("sensors", body.getBytes(StandardCharsets.UTF_8));
+                command.putUserProperty(MessageProperties.MQTT_TOPIC, topic);
+                command.putUserProperty(MessageProperties.MQTT_QOS, "2");
+                if (body.isEmpty()) {
+                    command.setBody(new byte[] {0});
+                    command.putUserProperty(MessageProperties.MQTT_EMPTY, "true");
+                }
+                producer.send(command);
+            }
+        } finally {
+            producer.shutdown();
+        }
+        long first = eventFor(topic).offsets().get(0);
+        // Told by the plug-in before the send was answered: the pull completes at once, no store
+        // read. (The last one: an entry may leave memory a second after it came, at the next append.)
+        CompletableFuture<PullBatch> fromMemory = store.pull(EmbeddedRocketMq.BROKER_NAME, lmq, first + 2, 1);
+        assertThat(fromMemory).isDone();
+        InProcessMessageStore other = InProcessMessageStore.on(rocketMq, MAPPER, 1);
+        try {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(store.maxOffsets(lmq).join())
+                    .containsEntry(EmbeddedRocketMq.BROKER_NAME, first + 3));
+            PullBatch read = other.pull(EmbeddedRocketMq.BROKER_NAME, lmq, first, 3).join();
+            assertThat(read.messages()).extracting(m -> new String(m.payload(), StandardCharsets.UTF_8))
+                    .containsExactly("a", "", "c");
+            assertThat(read.messages()).allSatisfy(m -> assertThat(m.qos()).isEqualTo(2));
+            assertThat(fromMemory.join().messages()).usingRecursiveFieldByFieldElementComparator()
+                    .isEqualTo(read.messages().subList(2, 3));
+            assertThat(store.pull(EmbeddedRocketMq.BROKER_NAME, lmq, first, 3).join().messages())
+                    .usingRecursiveFieldByFieldElementComparator().isEqualTo(read.messages());
+        } finally {
+            other.close();
+        }
     }
 
     @Test
