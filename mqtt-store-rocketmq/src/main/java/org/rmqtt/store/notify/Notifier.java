@@ -147,6 +147,7 @@ public final class Notifier implements AutoCloseable {
         } catch (MQClientException e) {
             throw new StoreException("cannot start the notifier: " + e.getMessage(), e);
         }
+        ClientInstances.stopBatchingThreads(redispatcher);
         LOG.info("Notifier consuming as group {}", consumer.getConsumerGroup());
     }
 

@@ -115,6 +115,7 @@ public final class NotifyClient implements AutoCloseable {
         // Gateways are addressed directly: there is no name server list to check every 3 s.
         config.setScanAvailableNameSrv(false);
         config.setDisableNettyWorkerGroup(true); // as ClientInstances does
+        config.setDisableCallbackExecutor(true);
         this.client = new NettyRemotingClient(config);
         RemotingHousekeeping.share(client);
         this.localNodeId = localNodeId;

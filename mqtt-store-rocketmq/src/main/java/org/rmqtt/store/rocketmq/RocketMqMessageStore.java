@@ -98,6 +98,7 @@ public final class RocketMqMessageStore implements MessageStore {
         } catch (MQClientException e) {
             throw new StoreException("cannot start the RocketMQ producer: " + e.getMessage(), e);
         }
+        ClientInstances.stopBatchingThreads(producer);
         client = producer.getDefaultMQProducerImpl().getMqClientFactory();
         mapper.rocketTopics().forEach(this::requireRoute);
         LOG.info("RocketMQ store connected to {}, topics {}, brokers {}", producer.getNamesrvAddr(),

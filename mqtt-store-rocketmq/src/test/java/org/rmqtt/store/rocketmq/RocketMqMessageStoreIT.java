@@ -123,6 +123,38 @@ class RocketMqMessageStoreIT {
         assertThat(store.maxOffsets(LmqNames.of("forged/+")).join()).containsEntry(EmbeddedRocketMq.BROKER_NAME, 0L);
     }
 
+    @Test
+    void answersAreHandledOnTheClientsIoThreadWithNoThreadPolling() {
+        String topic = "sensors/" + unique() + "/io";
+        // Callbacks attached while a call is in flight run where the answer is handled. Of 50
+        // calls in a row some are in flight when attached (an answer takes a loopback round trip).
+        Set<String> sendAnsweredOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<java.util.concurrent.CompletableFuture<?>> sends = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            var sent = store.publish(new PublishRequest(topic, 1, false, new byte[] {(byte) i}, "c1", Set.of()));
+            if (!sent.isDone()) {
+                sends.add(sent.whenComplete((r, e) -> sendAnsweredOn.add(Thread.currentThread().getName())));
+            }
+        }
+        sends.forEach(java.util.concurrent.CompletableFuture::join);
+        Set<String> pullAnsweredOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<java.util.concurrent.CompletableFuture<?>> pulls = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            var pulled = store.pull(EmbeddedRocketMq.BROKER_NAME, LmqNames.of(topic), i, 1);
+            if (!pulled.isDone()) {
+                pulls.add(pulled.whenComplete((r, e) -> pullAnsweredOn.add(Thread.currentThread().getName())));
+            }
+        }
+        pulls.forEach(java.util.concurrent.CompletableFuture::join);
+        // No hand-off to RocketMQ's worker or callback pools: the answer is decoded and its
+        // callback run by the client's one I/O thread.
+        assertThat(sendAnsweredOn).isNotEmpty().allMatch(name -> name.startsWith("NettyClientSelector"));
+        assertThat(pullAnsweredOn).isNotEmpty().allMatch(name -> name.startsWith("NettyClientSelector"));
+        // The producer's send-batching threads (batching is off) were ended at start.
+        assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
+                .noneMatch(name -> name.contains("store-it") && name.contains("GuardFor"));
+    }
+
     /** Dispatch to LMQs is asynchronous, so a reader polls until it has what it expects. */
     private static List<StoredMessage> readAll(String lmq, long from, int count) {
         List<StoredMessage> read = new ArrayList<>();
