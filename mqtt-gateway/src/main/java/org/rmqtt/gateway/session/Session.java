@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.rmqtt.common.mapping.LmqNames;
+import org.rmqtt.common.notify.HandOffBatch;
 import org.rmqtt.gateway.subscribe.SubscriptionIndex;
 import org.rmqtt.meta.MetaClient;
 import org.rmqtt.store.MessageStore;
@@ -161,9 +162,9 @@ public final class Session {
         return inbound;
     }
 
-    /** Runs {@code task} on this session's event loop. */
+    /** Runs {@code task} on this session's event loop (in a {@link HandOffBatch}, once the batch ends). */
     public void execute(Runnable task) {
-        loop.execute(task);
+        HandOffBatch.execute(loop, task);
     }
 
     public boolean closed() {

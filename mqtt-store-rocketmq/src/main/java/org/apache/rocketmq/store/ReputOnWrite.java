@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.rmqtt.common.notify.HandOffBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +96,7 @@ public final class ReputOnWrite {
         void dispatchNow() {
             if (!isStopped() && rounds.tryLock()) {
                 try {
-                    super.doReput();
+                    round();
                 } finally {
                     rounds.unlock();
                 }
@@ -109,10 +110,15 @@ public final class ReputOnWrite {
         public void doReput() {
             rounds.lock();
             try {
-                super.doReput();
+                round();
             } finally {
                 rounds.unlock();
             }
+        }
+
+        /** One dispatch round: the sessions its messages wake are handed their events once, at its end. */
+        private void round() {
+            HandOffBatch.run(super::doReput);
         }
 
         /** The store wakes the service after a replicated append, and on shutdown. */
