@@ -16,10 +16,26 @@ import org.slf4j.LoggerFactory;
  * a switch to that loop's thread before the burst is done (16% of the store writer's time at a
  * full QoS 0 rate). Outside a burst a hand-off is a plain {@code execute}. An executor runs its
  * tasks of one burst in the order they were handed off; a task that throws does not stop the rest.
+ * A long burst (a dispatch round catching up on a backlog) hands off every {@value #MAX_HELD}
+ * tasks, so it neither holds deliveries back until it ends nor gathers them without bound.
  */
 public final class HandOffBatch {
     private static final Logger LOG = LoggerFactory.getLogger(HandOffBatch.class);
-    private static final ThreadLocal<Map<Executor, List<Runnable>>> OPEN = new ThreadLocal<>();
+    static final int MAX_HELD = 1024;
+    private static final ThreadLocal<Burst> OPEN = new ThreadLocal<>();
+
+    private static final class Burst {
+        final Map<Executor, List<Runnable>> tasks = new IdentityHashMap<>();
+        int held;
+
+        void sendAll() {
+            // Copied first: an executor that runs a task at once may have it hand off again.
+            Map<Executor, List<Runnable>> out = new IdentityHashMap<>(tasks);
+            tasks.clear();
+            held = 0;
+            out.forEach(HandOffBatch::send);
+        }
+    }
 
     private HandOffBatch() {
     }
@@ -30,23 +46,26 @@ public final class HandOffBatch {
             burst.run();
             return;
         }
-        Map<Executor, List<Runnable>> batch = new IdentityHashMap<>();
-        OPEN.set(batch);
+        Burst open = new Burst();
+        OPEN.set(open);
         try {
             burst.run();
         } finally {
             OPEN.remove();
-            batch.forEach(HandOffBatch::send);
+            open.sendAll();
         }
     }
 
     /** {@code executor.execute(task)}, or at the end of this thread's burst if one is running. */
     public static void execute(Executor executor, Runnable task) {
-        Map<Executor, List<Runnable>> batch = OPEN.get();
-        if (batch == null) {
+        Burst open = OPEN.get();
+        if (open == null) {
             executor.execute(task);
-        } else {
-            batch.computeIfAbsent(executor, e -> new ArrayList<>(4)).add(task);
+            return;
+        }
+        open.tasks.computeIfAbsent(executor, e -> new ArrayList<>(4)).add(task);
+        if (++open.held >= MAX_HELD) {
+            open.sendAll();
         }
     }
 

@@ -74,4 +74,20 @@ class HandOffBatchTest {
         a.runAll();
         assertThat(ran).containsExactly("a2");
     }
+
+    @Test
+    void aLongBurstHandsOffAsItGoes() {
+        Loop a = new Loop();
+        List<Integer> ran = new ArrayList<>();
+        HandOffBatch.run(() -> {
+            for (int i = 0; i < HandOffBatch.MAX_HELD + 1; i++) {
+                int n = i;
+                HandOffBatch.execute(a, () -> ran.add(n));
+            }
+            assertThat(a.handed).hasSize(1); // the first MAX_HELD, while the burst runs
+        });
+        assertThat(a.handed).hasSize(2);
+        a.runAll();
+        assertThat(ran).hasSize(HandOffBatch.MAX_HELD + 1).isSorted();
+    }
 }
