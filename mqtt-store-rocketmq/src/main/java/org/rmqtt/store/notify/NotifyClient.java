@@ -114,7 +114,8 @@ public final class NotifyClient implements AutoCloseable {
         config.setClientCallbackExecutorThreads(1);
         // Gateways are addressed directly: there is no name server list to check every 3 s.
         config.setScanAvailableNameSrv(false);
-        config.setDisableNettyWorkerGroup(true); // as ClientInstances does
+        // Answers decoded and their callbacks run on the I/O thread, as ClientInstances does.
+        config.setDisableNettyWorkerGroup(true);
         config.setDisableCallbackExecutor(true);
         this.client = new NettyRemotingClient(config);
         RemotingHousekeeping.share(client);
