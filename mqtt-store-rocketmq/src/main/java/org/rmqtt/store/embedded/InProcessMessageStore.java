@@ -117,15 +117,41 @@ public final class InProcessMessageStore implements MessageStore {
         return onWriter(() -> put(request)).thenApply(this::receipt);
     }
 
-    /** Runs {@code append} on the writer thread; an exception it throws fails the future. */
+    /**
+     * Runs {@code append} on the writer thread; an exception it throws fails the future. The
+     * future completes as soon as the append does, before the dispatch of the batch: the caller
+     * acknowledges while the writer goes on to index and announce the messages.
+     */
     private <T> CompletableFuture<T> onWriter(java.util.function.Supplier<CompletableFuture<T>> append) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        java.util.function.Supplier<CompletableFuture<T>> completing = () -> {
+            CompletableFuture<T> appended = append.get();
+            appended.whenComplete((value, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error);
+                } else {
+                    result.complete(value);
+                }
+            });
+            return appended;
+        };
         try {
-            // Dispatched after the batch, once RecentWrites holds it.
-            java.util.function.Supplier<CompletableFuture<T>> task = plugin == null ? append : () -> plugin.writing(append);
-            return CompletableFuture.supplyAsync(task, writes).thenCompose(f -> f);
+            writes.execute(() -> {
+                try {
+                    // Dispatched after the batch, once RecentWrites holds it.
+                    if (plugin == null) {
+                        completing.get();
+                    } else {
+                        plugin.writing(completing);
+                    }
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new StoreException("the message store is closed", e, false));
         }
+        return result;
     }
 
     /**
