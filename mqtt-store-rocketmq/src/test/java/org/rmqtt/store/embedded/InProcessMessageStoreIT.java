@@ -190,6 +190,51 @@ class InProcessMessageStoreIT {
     }
 
     @Test
+    void aWriteCompletesWhenAppendedWithoutWaitingForItsDispatch() throws Exception {
+        String topic = "sensors/" + unique() + "/held";
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        BlockingQueue<TopicEvent> announced = new LinkedBlockingQueue<>();
+        // Takes the event on the dispatching thread and holds that thread there.
+        AutoCloseable holding = rocketMq.notifier().listen(MAPPER.rocketTopics(), new InProcessNotifier.Listener() {
+            @Override
+            public void onStored(List<TopicEvent> events) {
+            }
+
+            @Override
+            public void onBackendRetained(String t, byte[] payload, int qos) {
+            }
+
+            @Override
+            public boolean onStoredNow(TopicEvent event) {
+                if (!event.topic().equals(topic)) {
+                    return false;
+                }
+                try {
+                    release.await(2 * WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                announced.add(event);
+                return true;
+            }
+        });
+        try {
+            CompletableFuture<Void> written = store.publishAll(List.of(
+                    new PublishRequest(topic, 1, false, new byte[] {1}, "c1", Set.of()),
+                    new PublishRequest(topic, 1, false, new byte[] {2}, "c1", Set.of())));
+            // The acknowledgement may go out while the dispatch is still held.
+            assertThat(written).succeedsWithin(WAIT);
+            assertThat(announced).isEmpty();
+            release.countDown();
+            await().atMost(WAIT).until(() -> announced.size() >= 2);
+            assertThat(announced).extracting(e -> e.offsets().get(0)).containsExactly(0L, 1L);
+        } finally {
+            release.countDown();
+            holding.close();
+        }
+    }
+
+    @Test
     void aBackendMessageIsAnnouncedAndARetainedOneHandedOverWithItsPayload() throws Exception {
         String topic = "sensors/" + unique() + "/cmd";
         DefaultMQProducer producer = new DefaultMQProducer("in_process_it_backend");
