@@ -144,7 +144,8 @@ public final class InProcessMessageStore implements MessageStore {
                     } else {
                         plugin.writing(completing);
                     }
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
+                    // As supplyAsync did: whatever the append throws fails the write, never strands it.
                     result.completeExceptionally(e);
                 }
             });
