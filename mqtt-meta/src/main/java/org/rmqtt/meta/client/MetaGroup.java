@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
@@ -51,6 +52,11 @@ public final class MetaGroup {
      * bounded by count, so a call without a leader fails instead of retrying forever.
      */
     public static RaftClient newClient(List<MetaPeer> peers, Duration callTimeout) {
+        return newClient(peers, callTimeout, null);
+    }
+
+    /** As {@link #newClient(List, Duration)}, over {@code transport} (null: the network). */
+    public static RaftClient newClient(List<MetaPeer> peers, Duration callTimeout, RaftClientRpc transport) {
         RaftProperties properties = newProperties();
         long timeoutMillis = callTimeout.toMillis();
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
@@ -58,12 +64,15 @@ public final class MetaGroup {
         // The dummy request only finds the leader early; before an election it just logs errors.
         RaftClientConfigKeys.Async.Experimental.setSendDummyRequest(properties, false);
         int attempts = (int) Math.max(1, timeoutMillis / RETRY_SLEEP_MILLIS);
-        return RaftClient.newBuilder()
+        RaftClient.Builder builder = RaftClient.newBuilder()
                 .setRaftGroup(of(peers))
                 .setProperties(properties)
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
-                        TimeDuration.valueOf(RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS)))
-                .build();
+                        TimeDuration.valueOf(RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS)));
+        if (transport != null) {
+            builder.setClientRpc(transport);
+        }
+        return builder.build();
     }
 
     /**

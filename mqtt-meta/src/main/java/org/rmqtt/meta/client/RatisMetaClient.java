@@ -23,6 +23,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
@@ -145,11 +146,11 @@ public final class RatisMetaClient implements MetaClient {
     private volatile CallListener callListener = (write, nanos, failure) -> { };
     private final ThrottledWarning unavailableWarning = new ThrottledWarning(LOG, Duration.ofSeconds(10));
 
-    private RatisMetaClient(Config config, AutoCloseable owned) {
+    private RatisMetaClient(Config config, AutoCloseable owned, RaftClientRpc transport) {
         this.config = config;
         this.owned = owned;
         int n = INSTANCES.incrementAndGet();
-        this.client = MetaGroup.newClient(config.peers(), config.callTimeout());
+        this.client = MetaGroup.newClient(config.peers(), config.callTimeout(), transport);
         this.follower = new ViewFollower(client, config.pollInterval(), config.callTimeout(), String.valueOf(n));
         this.callbacks = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "meta-client-" + n);
@@ -169,17 +170,27 @@ public final class RatisMetaClient implements MetaClient {
             return t;
         });
         follower.start();
-        LOG.info("Meta client connected to peers {}", MetaPeer.formatList(config.peers()));
+        LOG.info("Meta client connected to peers {}{}", MetaPeer.formatList(config.peers()),
+                transport == null ? "" : " (in this process)");
     }
 
     /** Connects to the meta group; the view starts loading in the background. */
     public static RatisMetaClient connect(Config config) {
-        return new RatisMetaClient(config, null);
+        return new RatisMetaClient(config, null, null);
     }
 
     /** Connects and takes ownership of {@code owned}, closed after the client (e.g. an embedded server). */
     public static RatisMetaClient connect(Config config, AutoCloseable owned) {
-        return new RatisMetaClient(config, Objects.requireNonNull(owned, "owned"));
+        return new RatisMetaClient(config, Objects.requireNonNull(owned, "owned"), null);
+    }
+
+    /**
+     * As {@link #connect(Config, AutoCloseable)}, with requests carried by {@code transport}
+     * instead of the network: for a client of a peer in its own process.
+     */
+    public static RatisMetaClient connect(Config config, AutoCloseable owned, RaftClientRpc transport) {
+        return new RatisMetaClient(config, Objects.requireNonNull(owned, "owned"),
+                Objects.requireNonNull(transport, "transport"));
     }
 
     /**

@@ -79,7 +79,9 @@ public final class MetaServer implements AutoCloseable {
             throw new IOException("Meta peer " + config.id() + " failed to start: " + e.getMessage(), e);
         }
         server = built;
-        reaperClient = MetaGroup.newClient(config.peers(), Duration.ofSeconds(5));
+        // The reaper sends only while this peer leads; in a group of one that is always this process.
+        reaperClient = MetaGroup.newClient(config.peers(), Duration.ofSeconds(5),
+                config.peers().size() == 1 ? new InProcessClientRpc(built) : null);
         reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meta-lease-reaper-" + config.id());
             t.setDaemon(true);
@@ -187,6 +189,44 @@ public final class MetaServer implements AutoCloseable {
 
     public String id() {
         return config.id();
+    }
+
+    /**
+     * Waits until this peer leads its group and serves (a group of one elects itself right after
+     * start), so that the first calls of a client are not turned away and retried.
+     *
+     * @return whether it does within {@code timeout}
+     */
+    boolean awaitLeaderReady(Duration timeout) throws InterruptedException, IOException {
+        RaftServer started;
+        synchronized (this) {
+            requireStarted();
+            started = server;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            DivisionInfo info = started.getDivision(MetaGroup.ID).getInfo();
+            if (info.isLeader() && info.isLeaderReady()) {
+                return true;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /**
+     * A transport for a Raft client in this process that reaches this peer without its port; only
+     * for a group of one (see {@link InProcessClientRpc}).
+     */
+    synchronized InProcessClientRpc inProcessTransport() {
+        requireStarted();
+        if (config.peers().size() != 1) {
+            throw new IllegalStateException("meta peer " + config.id() + " is one of " + config.peers().size()
+                    + "; an in-process transport reaches only a group of one");
+        }
+        return new InProcessClientRpc(server);
     }
 
     public MetaServerConfig config() {

@@ -3,6 +3,10 @@ package org.rmqtt.meta.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rmqtt.meta.GatewayNode;
@@ -10,6 +14,8 @@ import org.rmqtt.meta.MetaClient;
 import org.rmqtt.meta.RetainedMessage;
 import org.rmqtt.meta.SessionClaim;
 import org.rmqtt.meta.Subscription;
+import org.rmqtt.meta.client.MetaPeer;
+import org.rmqtt.meta.client.RatisMetaClient;
 
 class EmbeddedMetaTest {
 
@@ -37,6 +43,26 @@ class EmbeddedMetaTest {
             assertThat(next.epoch()).isGreaterThan(epoch);
             assertThat(next.previousNodeId()).isEqualTo("g1");
             assertThat(next.previousEpoch()).isEqualTo(epoch);
+        }
+    }
+
+    @Test
+    void theClientReachesItsPeerInProcessNotThroughThePort() throws Exception {
+        // The client is told its peer listens where nothing does: only an in-process transport works.
+        int nothingThere = EmbeddedMeta.freeLoopbackPort();
+        try (MetaClient meta = EmbeddedMeta.start(dataDir, c -> c, peers -> RatisMetaClient.Config.of(
+                List.of(new MetaPeer(peers.get(0).id(), "127.0.0.1", nothingThere))))) {
+            List<CompletableFuture<SessionClaim>> claims = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                claims.add(meta.claimSession("c" + i, "g1"));
+            }
+            for (CompletableFuture<SessionClaim> claim : claims) {
+                assertThat(claim.get(30, TimeUnit.SECONDS).epoch()).isPositive();
+            }
+            meta.addSubscription("c1", new Subscription("t/+", 1)).get(30, TimeUnit.SECONDS);
+            assertThat(meta.subscriptions("c1").get(30, TimeUnit.SECONDS)).containsExactly(new Subscription("t/+", 1));
+            meta.addFilter("g1", "f/+").get(30, TimeUnit.SECONDS);
+            assertThat(meta.matchingWildcardFilters("f/x")).containsExactly("f/+");
         }
     }
 }
