@@ -170,16 +170,22 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             nsConfig.setKvConfigPath(dataDir.resolve("namesrv/kvConfig.json").toString());
             nsConfig.setConfigStorePath(dataDir.resolve("namesrv/namesrv.properties").toString());
             // Sized for one small node: a pool's threads are created by its first tasks and then stay.
-            nsConfig.setDefaultThreadPoolNums(2);
+            // Registrations and admin requests of one broker: one thread (route queries have their own pool).
+            nsConfig.setDefaultThreadPoolNums(1);
             nsConfig.setClientRequestThreadPoolNums(2);
             smallServer(nsNetty);
-            NamesrvController namesrv = new NamesrvController(nsConfig, nsNetty, smallClient());
+            NettyClientConfig nsClient = smallClient();
+            // The name server's client reaches brokers only; checking every 3 s that the name
+            // server (itself) is reachable serves nothing and costs a thread.
+            nsClient.setScanAvailableNameSrv(false);
+            NamesrvController namesrv = new NamesrvController(nsConfig, nsNetty, nsClient);
             if (!namesrv.initialize()) {
                 throw new StoreException("embedded RocketMQ name server failed to initialize");
             }
             RemotingHousekeeping.share(namesrv.getRemotingServer());
             RemotingHousekeeping.share(namesrv.getRemotingClient());
             namesrv.start();
+            RemotingShutdown.stopIdleEventThread(namesrv.getRemotingClient());
             String nsAddr = HOST + ":" + nsPort;
 
             int port = brokerPort == 0 ? freeBrokerPort() : brokerPort;
@@ -226,6 +232,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             store.setCompactionThreadNum(1);
             store.setStoreType(consumeQueues.storeType.getStoreType());
             store.setFlushDiskType(syncFlush ? FlushDiskType.SYNC_FLUSH : FlushDiskType.ASYNC_FLUSH);
+            UnusedBrokerServices.configure(brokerConfig, store);
             BrokerController broker = new BrokerController(brokerConfig, brokerNetty, smallClient(), store);
             if (!broker.initialize()) {
                 namesrv.shutdown();
@@ -250,7 +257,9 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             RemotingHousekeeping.share(broker.getFastRemotingServer());
             RemotingHousekeeping.share(broker.getBrokerOuterAPI().getRemotingClient());
             broker.start();
+            RemotingShutdown.stopIdleEventThread(broker.getBrokerOuterAPI().getRemotingClient());
             PopConsumptionOff.stopServices(broker);
+            UnusedBrokerServices.stop(broker);
             QuietBrokerLoops.apply(broker);
             FixedPools.shrink(namesrv, broker);
             delayedDelivery.idleUntilNeeded();

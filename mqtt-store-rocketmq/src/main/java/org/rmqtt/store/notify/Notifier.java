@@ -148,6 +148,8 @@ public final class Notifier implements AutoCloseable {
             throw new StoreException("cannot start the notifier: " + e.getMessage(), e);
         }
         ClientInstances.stopBatchingThreads(redispatcher);
+        RemotingShutdown.stopIdleEventThread(redispatcher.getDefaultMQProducerImpl().getMqClientFactory());
+        RemotingShutdown.stopIdleEventThread(consumer.getDefaultMQPushConsumerImpl().getmQClientFactory());
         LOG.info("Notifier consuming as group {}", consumer.getConsumerGroup());
     }
 

@@ -127,6 +127,7 @@ public final class NotifyClient implements AutoCloseable {
 
     public void start() {
         client.start();
+        RemotingShutdown.stopIdleEventThread(client);
     }
 
     /**

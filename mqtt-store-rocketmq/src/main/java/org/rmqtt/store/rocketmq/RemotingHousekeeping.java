@@ -4,10 +4,13 @@ import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
 import io.netty.util.TimerTask;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.remoting.netty.NettyRemotingClient;
 import org.apache.rocketmq.remoting.netty.NettyRemotingServer;
@@ -20,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * table once a second (a client also checks its name servers every 3 s). A standalone process has
  * seven (name server, broker, notify): seven threads and 70 wake-ups a second, after the JIT the
  * largest part of an idle process's CPU. Here their tasks run on one shared wheel with the same
- * tick; stopping an owner cancels its own tasks only, so owners may stop in any order.
+ * tick; stopping an owner cancels its own tasks only, so owners may stop in any order. A
+ * server's per-second traffic log, on yet another thread of its own, runs there too.
  */
 public final class RemotingHousekeeping {
     private static final Logger LOG = LoggerFactory.getLogger(RemotingHousekeeping.class);
@@ -56,13 +60,60 @@ public final class RemotingHousekeeping {
                 LOG.debug("{} already started: it keeps its own housekeeping thread", type.getSimpleName());
                 return false;
             }
-            field.set(remoting, new Owner());
+            Owner owner = new Owner();
+            field.set(remoting, owner);
             // Never started, so this only releases its bookkeeping (Netty would report it as leaked).
             own.stop();
+            if (remoting instanceof NettyRemotingServer server) {
+                moveTrafficLog(server, owner);
+            }
             return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.debug("{} keeps its own housekeeping thread: {}", type.getSimpleName(), e.toString());
             return false;
+        }
+    }
+
+    /**
+     * A server also logs its requests per code once a second (RocketMQ's "RequestCode
+     * Distribution" lines, which reset the counts they print) on a scheduler thread that nothing
+     * else uses and that the server's shutdown leaves running. That log moves to the shared wheel
+     * with the same period and ends with the server. The server's scheduler is shut before it is
+     * first used: the task the server's start then gives it is dropped by the scheduler's own
+     * policy (it discards what a shut pool refuses), so no thread is started. With a policy that
+     * would throw, or other fields, the server keeps its scheduler (one DEBUG line).
+     */
+    private static void moveTrafficLog(NettyRemotingServer server, Owner owner) {
+        try {
+            Field field = NettyRemotingServer.class.getDeclaredField("scheduledExecutorService");
+            field.setAccessible(true);
+            Method print = NettyRemotingServer.class.getDeclaredMethod("printRemotingCodeDistribution");
+            print.setAccessible(true);
+            if (!(field.get(server) instanceof ScheduledThreadPoolExecutor scheduler)
+                    || scheduler.getTaskCount() > 0
+                    || !(scheduler.getRejectedExecutionHandler() instanceof ThreadPoolExecutor.DiscardOldestPolicy
+                        || scheduler.getRejectedExecutionHandler() instanceof ThreadPoolExecutor.DiscardPolicy)) {
+                LOG.debug("NettyRemotingServer keeps its own scheduler for its traffic log");
+                return;
+            }
+            scheduler.shutdown();
+            owner.newTimeout(new TimerTask() {
+                @Override
+                public void run(Timeout timeout) {
+                    try {
+                        print.invoke(server);
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        LOG.debug("Traffic log of a remoting server failed: {}", e.toString());
+                    }
+                    try {
+                        owner.newTimeout(this, 1, TimeUnit.SECONDS);
+                    } catch (IllegalStateException stopped) {
+                        // The server stopped: so does its log.
+                    }
+                }
+            }, 1, TimeUnit.SECONDS);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("NettyRemotingServer keeps its own scheduler for its traffic log: {}", e.toString());
         }
     }
 

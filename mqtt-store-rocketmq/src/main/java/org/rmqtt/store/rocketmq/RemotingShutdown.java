@@ -6,6 +6,7 @@ import org.apache.rocketmq.client.impl.factory.MQClientInstance;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.common.ServiceThread;
 import org.apache.rocketmq.remoting.netty.NettyRemotingAbstract;
+import org.apache.rocketmq.remoting.netty.NettyRemotingClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * so every {@code shutdown()} waits up to 3 s for it: with the clients, broker and name server of a
  * standalone process that was most of a 17 s stop. The thread holds no data (it only tells
  * housekeeping listeners about closed channels), so ending it with an interrupt first, just before
- * the owner's own shutdown, loses nothing; the owner's shutdown then finds it stopped.
+ * the owner's own shutdown, loses nothing; the owner's shutdown then finds it stopped. A client
+ * without a listener never needs the thread, and loses it right after start.
  */
 public final class RemotingShutdown {
     private static final Logger LOG = LoggerFactory.getLogger(RemotingShutdown.class);
@@ -33,6 +35,25 @@ public final class RemotingShutdown {
             ((ServiceThread) EVENT_THREAD.get(remoting)).shutdown(true);
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.debug("Could not stop the event thread of {}: {}", remoting.getClass().getSimpleName(), e.toString());
+        }
+    }
+
+    /**
+     * Right after a RocketMQ remoting client started: ends its channel-event thread if it has no
+     * channel-event listener. RocketMQ starts that thread for every client, but without a listener
+     * nothing is ever queued to it, and it only wakes every 3 s to find its queue empty. The
+     * client's own shutdown then finds it stopped. A server starts it only with a listener.
+     */
+    public static void stopIdleEventThread(Object remoting) {
+        if (remoting instanceof NettyRemotingClient client && client.getChannelEventListener() == null) {
+            stopEventThread(client);
+        }
+    }
+
+    /** As {@link #stopIdleEventThread(Object)}, for the client instance behind a started producer or consumer. */
+    public static void stopIdleEventThread(MQClientInstance instance) {
+        if (instance != null && instance.getMQClientAPIImpl() != null) {
+            stopIdleEventThread(instance.getMQClientAPIImpl().getRemotingClient());
         }
     }
 

@@ -100,6 +100,7 @@ public final class RocketMqMessageStore implements MessageStore {
         }
         ClientInstances.stopBatchingThreads(producer);
         client = producer.getDefaultMQProducerImpl().getMqClientFactory();
+        RemotingShutdown.stopIdleEventThread(client);
         mapper.rocketTopics().forEach(this::requireRoute);
         LOG.info("RocketMQ store connected to {}, topics {}, brokers {}", producer.getNamesrvAddr(),
                 mapper.rocketTopics(), brokerNames());

@@ -2,23 +2,30 @@ package org.rmqtt.store.rocketmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.util.Timeout;
+import java.lang.reflect.Field;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.rocketmq.remoting.exception.RemotingTimeoutException;
 import org.apache.rocketmq.remoting.netty.NettyClientConfig;
 import org.apache.rocketmq.remoting.netty.NettyRemotingClient;
 import org.apache.rocketmq.remoting.netty.NettyRemotingServer;
 import org.apache.rocketmq.remoting.netty.NettyRequestProcessor;
 import org.apache.rocketmq.remoting.netty.NettyServerConfig;
+import org.apache.rocketmq.remoting.netty.RemotingCodeDistributionHandler;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.junit.jupiter.api.Test;
 
 /** Remoting housekeeping on one shared wheel: every owner's tasks run, each owner stops alone. */
 class RemotingHousekeepingTest {
     private static final int UNANSWERED = 4242;
+    private static final int ANSWERED = 4243;
 
     @Test
     void ownersRunOnOneThreadAndStopAlone() throws Exception {
@@ -90,5 +97,57 @@ class RemotingHousekeepingTest {
             client.shutdown();
             server.shutdown();
         }
+    }
+
+    /**
+     * A shared server's per-second traffic log (which reads and resets its counts per request
+     * code) runs on the shared wheel: the count of a request is reset, and the server started no
+     * scheduler thread of its own.
+     */
+    @Test
+    void aSharedServerLogsItsTrafficWithoutAThreadOfItsOwn() throws Exception {
+        long schedulersBefore = threadsNamed("NettyServerScheduler_");
+        NettyServerConfig serverConfig = new NettyServerConfig();
+        serverConfig.setBindAddress("127.0.0.1");
+        serverConfig.setListenPort(0);
+        NettyRemotingServer server = new NettyRemotingServer(serverConfig);
+        server.registerProcessor(ANSWERED, new NettyRequestProcessor() {
+            @Override
+            public RemotingCommand processRequest(io.netty.channel.ChannelHandlerContext ctx, RemotingCommand request) {
+                return RemotingCommand.createResponseCommand(0, null);
+            }
+
+            @Override
+            public boolean rejectRequest() {
+                return false;
+            }
+        }, null);
+        NettyRemotingClient client = new NettyRemotingClient(new NettyClientConfig());
+        assertThat(RemotingHousekeeping.share(server)).isTrue();
+        server.start();
+        client.start();
+        try {
+            RemotingCommand answer = client.invokeSync("127.0.0.1:" + server.localListenPort(),
+                    RemotingCommand.createRequestCommand(ANSWERED, null), 10_000);
+            assertThat(answer.getCode()).isZero();
+            LongAdder requests = inboundCounts(server).get(ANSWERED);
+            assertThat(requests).isNotNull();
+            await().atMost(Duration.ofSeconds(30)).until(() -> requests.sum() == 0);
+            assertThat(threadsNamed("NettyServerScheduler_")).isEqualTo(schedulersBefore);
+        } finally {
+            client.shutdown();
+            server.shutdown();
+        }
+    }
+
+    private static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<Integer, LongAdder> inboundCounts(NettyRemotingServer server) throws ReflectiveOperationException {
+        Field field = RemotingCodeDistributionHandler.class.getDeclaredField("inboundDistribution");
+        field.setAccessible(true);
+        return (Map<Integer, LongAdder>) field.get(server.getDistributionHandler());
     }
 }
