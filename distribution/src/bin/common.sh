@@ -188,6 +188,16 @@ rmqtt_exec() {
     # shellcheck disable=SC2206
     jvm+=(${JAVA_OPTS:-})
 
+    # RocksDB's JNI loader finds out whether libc is musl by running a shell from the JVM, which
+    # then keeps a process-reaper thread for a minute; the same test, answered here once.
+    if [ -z "${ROCKSDB_MUSL_LIBC:-}" ]; then
+        if ldd /usr/bin/env 2>/dev/null | grep -q musl || ls /lib/libc.musl-* > /dev/null 2>&1; then
+            export ROCKSDB_MUSL_LIBC=true
+        else
+            export ROCKSDB_MUSL_LIBC=false
+        fi
+    fi
+
     mkdir -p "$data_dir" || rmqtt_die "cannot create data.dir $data_dir"
     if [ "$mode" = foreground ]; then
         echo $$ > "$pidfile"
