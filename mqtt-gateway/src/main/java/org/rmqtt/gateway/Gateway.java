@@ -181,11 +181,17 @@ public final class Gateway implements AutoCloseable {
                         : clients.onRequest(request);
             }
         };
-        NotifyServer notifyServer = new NotifyServer(config.notifyHost(), config.notifyPort(), handler,
-                id -> id.equals(nodeId) || meta.node(id).isPresent(), counters);
-        started.push(notifyServer);
-        notifyServer.start();
-        notifyPort = notifyServer.port();
+        if (config.metaEmbedded()) {
+            // The meta peer is private to this process, so no other gateway can be a member: every
+            // notify call is to this node, which NotifyClient makes directly. Nothing to listen for.
+            notifyPort = config.notifyPort();
+        } else {
+            NotifyServer notifyServer = new NotifyServer(config.notifyHost(), config.notifyPort(), handler,
+                    id -> id.equals(nodeId) || meta.node(id).isPresent(), counters);
+            started.push(notifyServer);
+            notifyServer.start();
+            notifyPort = notifyServer.port();
+        }
         String notifyAddress = config.notifyHost() + ":" + notifyPort;
         NotifyClient notifyClient = new NotifyClient(nodeId, notifyAddress, handler, counters,
                 config.notifyInlineBatchBytes(), config.notifyLinger());
@@ -325,7 +331,8 @@ public final class Gateway implements AutoCloseable {
             started.push(adminServer);
             adminPort = adminServer.bind(config.adminHost(), config.adminPort()).getPort();
         }
-        LOG.info("Gateway {} ready: MQTT on {}, notify on {}, RocketMQ {}{}", nodeId, self.mqttAddress(), notifyAddress,
+        LOG.info("Gateway {} ready: MQTT on {}, notify {}, RocketMQ {}{}", nodeId, self.mqttAddress(),
+                config.metaEmbedded() ? "within this process (embedded meta)" : "on " + notifyAddress,
                 config.namesrv(), inProcess ? " (in this process, used directly)" : "");
     }
 

@@ -63,6 +63,18 @@ class StandaloneMetaIT {
         }
     }
 
+    /** With its own meta no other gateway can join, so the gateway does not listen on notify.port. */
+    @Test
+    void aGatewayWithTheEmbeddedMetaOpensNoNotifyPort() throws Exception {
+        int notifyPort = freePort();
+        Runnable stop = StandaloneMain.start(config(freePort()).with(Map.of("notify.port", Integer.toString(notifyPort))));
+        try (ServerSocket free = new ServerSocket(notifyPort, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThat(free.isBound()).isTrue();
+        } finally {
+            stop.run();
+        }
+    }
+
     /** Either flush mode of the embedded meta peer keeps a session across a clean restart. */
     @ParameterizedTest(name = "meta.embedded.flush={0}")
     @ValueSource(strings = {"sync", "async"})
