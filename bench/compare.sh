@@ -15,7 +15,8 @@
 #   ONLY="name ..."             run only these scenarios (names as in the report, e.g.
 #                               "warmup pubsub-qos1-max"); default: all
 #   COLD_DURATION=60s           the first-minute run on a freshly started server
-#   IDLE_DURATION=30s IDLE_SETTLE=10s   idle window, after this long with no clients since start
+#   IDLE_DURATION=30s IDLE_SETTLE=60s   idle window, after this long with no clients since start (the
+#                               first minute, JIT and start-up pools winding down, is the cold row's)
 #   MANY_DEVICES=10000          publishers (1 msg/s each) and as many subscribers of the many-devices row;
 #                               capped to what the open files limit allows (the row says so)
 #   MANY_DEVICES_SHAPE=device   device: one connection per device that publishes and subscribes
@@ -52,7 +53,7 @@ fi
 ONLY=${ONLY:-}
 COLD_DURATION=${COLD_DURATION:-60s}
 IDLE_DURATION=${IDLE_DURATION:-30s}
-IDLE_SETTLE=${IDLE_SETTLE:-10s}
+IDLE_SETTLE=${IDLE_SETTLE:-60s}
 MANY_DEVICES=${MANY_DEVICES:-10000}
 MANY_DEVICES_SHAPE=${MANY_DEVICES_SHAPE:-device}
 BASELINE_TOPIC=${BASELINE_TOPIC:-bench_storage}
