@@ -146,12 +146,10 @@ public final class RatisMetaClient implements MetaClient {
     private volatile CallListener callListener = (write, nanos, failure) -> { };
     private final ThrottledWarning unavailableWarning = new ThrottledWarning(LOG, Duration.ofSeconds(10));
 
-    private RatisMetaClient(Config config, AutoCloseable owned, RaftClientRpc transport) {
+    private RatisMetaClient(Config config, AutoCloseable owned, Function<Executor, RaftClientRpc> transport) {
         this.config = config;
         this.owned = owned;
         int n = INSTANCES.incrementAndGet();
-        this.client = MetaGroup.newClient(config.peers(), config.callTimeout(), transport);
-        this.follower = new ViewFollower(client, config.pollInterval(), config.callTimeout(), String.valueOf(n));
         this.callbacks = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "meta-client-" + n);
             t.setDaemon(true);
@@ -164,6 +162,9 @@ public final class RatisMetaClient implements MetaClient {
                 task.run();
             }
         };
+        this.client = MetaGroup.newClient(config.peers(), config.callTimeout(),
+                transport == null ? null : transport.apply(callbackExecutor));
+        this.follower = new ViewFollower(client, config.pollInterval(), config.callTimeout(), String.valueOf(n));
         this.sender = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "meta-client-send-" + n);
             t.setDaemon(true);
@@ -185,10 +186,12 @@ public final class RatisMetaClient implements MetaClient {
     }
 
     /**
-     * As {@link #connect(Config, AutoCloseable)}, with requests carried by {@code transport}
-     * instead of the network: for a client of a peer in its own process.
+     * As {@link #connect(Config, AutoCloseable)}, with requests carried by the transport that
+     * {@code transport} makes instead of the network: for a client of a peer in its own process.
+     * It is given the client's callback threads, on which it completes replies.
      */
-    public static RatisMetaClient connect(Config config, AutoCloseable owned, RaftClientRpc transport) {
+    public static RatisMetaClient connect(Config config, AutoCloseable owned,
+            Function<Executor, RaftClientRpc> transport) {
         return new RatisMetaClient(config, Objects.requireNonNull(owned, "owned"),
                 Objects.requireNonNull(transport, "transport"));
     }

@@ -60,7 +60,7 @@ public final class EmbeddedMeta {
             throw e;
         }
         // The peer is in this process: calls reach it as objects, not through its port.
-        RatisMetaClient client = RatisMetaClient.connect(config, server, server.inProcessTransport());
+        RatisMetaClient client = RatisMetaClient.connect(config, server, server::inProcessTransport);
         try {
             return client.awaitView();
         } catch (RuntimeException e) {

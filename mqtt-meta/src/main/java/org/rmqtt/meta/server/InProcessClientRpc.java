@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.protocol.GroupInfoRequest;
 import org.apache.ratis.protocol.GroupListRequest;
@@ -30,12 +31,23 @@ import org.apache.ratis.protocol.TransferLeadershipRequest;
  * peer is in this process: a request for another peer fails as a peer that cannot be reached.
  * Errors reach the Ratis client as from its Netty transport: "not leader" and "leader not ready"
  * fail the call (so the client retries), other errors stay in the reply.
+ *
+ * <p>Replies are handed to {@code replies}, never completed on the server's thread: the server
+ * completes them while holding its own locks (its read-index queue), and the Ratis client sends
+ * its next request while holding its sliding window, so completing inline deadlocked the two
+ * (seen under a burst of reads and writes). Over the network the socket stood between them.
  */
 final class InProcessClientRpc implements RaftClientRpc {
     private final RaftServer server;
+    private final Executor replies;
 
-    InProcessClientRpc(RaftServer server) {
+    /**
+     * @param replies where a reply is completed; {@code Runnable::run} only for a caller that
+     *     waits for it without a Raft client (nothing of the client then runs on the server's thread)
+     */
+    InProcessClientRpc(RaftServer server, Executor replies) {
         this.server = server;
+        this.replies = replies;
     }
 
     @Override
@@ -50,7 +62,23 @@ final class InProcessClientRpc implements RaftClientRpc {
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return sent.thenCompose(InProcessClientRpc::failIfNotLeader);
+        CompletableFuture<RaftClientReply> answer = new CompletableFuture<>();
+        sent.whenComplete((reply, error) -> replies.execute(() -> answer(answer, reply, error)));
+        return answer;
+    }
+
+    private static void answer(CompletableFuture<RaftClientReply> answer, RaftClientReply reply, Throwable error) {
+        Throwable cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
+        if (cause == null && reply.getNotLeaderException() != null) {
+            cause = reply.getNotLeaderException();
+        } else if (cause == null && reply.getLeaderNotReadyException() != null) {
+            cause = reply.getLeaderNotReadyException();
+        }
+        if (cause != null) {
+            answer.completeExceptionally(cause);
+        } else {
+            answer.complete(reply);
+        }
     }
 
     @Override
@@ -95,16 +123,6 @@ final class InProcessClientRpc implements RaftClientRpc {
             return division.submitClientRequestAsync(request);
         }
         return server.submitClientRequestAsync(request);
-    }
-
-    private static CompletableFuture<RaftClientReply> failIfNotLeader(RaftClientReply reply) {
-        if (reply.getNotLeaderException() != null) {
-            return CompletableFuture.failedFuture(reply.getNotLeaderException());
-        }
-        if (reply.getLeaderNotReadyException() != null) {
-            return CompletableFuture.failedFuture(reply.getLeaderNotReadyException());
-        }
-        return CompletableFuture.completedFuture(reply);
     }
 
     @Override

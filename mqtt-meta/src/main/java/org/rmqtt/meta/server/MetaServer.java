@@ -4,14 +4,19 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -44,7 +49,11 @@ public final class MetaServer implements AutoCloseable {
     private final MetaServerConfig config;
     private MetaStateMachine stateMachine;
     private RaftServer server;
+    /** The lease reaper's way to the leader: a Raft client, or in a group of one this peer itself. */
     private RaftClient reaperClient;
+    private InProcessClientRpc reaperLocal;
+    private static final ClientId REAPER = ClientId.randomId();
+    private final AtomicLong reaperCalls = new AtomicLong();
     private ScheduledExecutorService reaper;
     private long leaderTerm = -1;
     private long leaderSinceNanos;
@@ -79,9 +88,13 @@ public final class MetaServer implements AutoCloseable {
             throw new IOException("Meta peer " + config.id() + " failed to start: " + e.getMessage(), e);
         }
         server = built;
-        // The reaper sends only while this peer leads; in a group of one that is always this process.
-        reaperClient = MetaGroup.newClient(config.peers(), Duration.ofSeconds(5),
-                config.peers().size() == 1 ? new InProcessClientRpc(built) : null);
+        if (config.peers().size() == 1) {
+            // The reaper sends only while this peer leads, so in a group of one it hands its
+            // requests to this peer directly and waits for them: no Raft client, no connection.
+            reaperLocal = new InProcessClientRpc(built, Runnable::run);
+        } else {
+            reaperClient = MetaGroup.newClient(config.peers(), Duration.ofSeconds(5));
+        }
         reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meta-lease-reaper-" + config.id());
             t.setDaemon(true);
@@ -180,7 +193,16 @@ public final class MetaServer implements AutoCloseable {
 
     private RaftClientReply send(Command command) throws Exception {
         Message message = Message.valueOf(ByteString.copyFrom(MetaCodec.encodeRequest(command)));
-        RaftClientReply reply = reaperClient.async().send(message).get(5, TimeUnit.SECONDS);
+        CompletableFuture<RaftClientReply> sent = reaperLocal == null ? reaperClient.async().send(message)
+                : reaperLocal.sendRequestAsync(RaftClientRequest.newBuilder()
+                        .setClientId(REAPER)
+                        .setServerId(server.getId())
+                        .setGroupId(MetaGroup.ID)
+                        .setCallId(reaperCalls.incrementAndGet())
+                        .setMessage(message)
+                        .setType(RaftClientRequest.writeRequestType())
+                        .build());
+        RaftClientReply reply = sent.get(5, TimeUnit.SECONDS);
         if (!reply.isSuccess()) {
             throw reply.getException();
         }
@@ -217,16 +239,16 @@ public final class MetaServer implements AutoCloseable {
     }
 
     /**
-     * A transport for a Raft client in this process that reaches this peer without its port; only
-     * for a group of one (see {@link InProcessClientRpc}).
+     * A transport for a Raft client in this process that reaches this peer without its port,
+     * completing replies on {@code replies}; only for a group of one (see {@link InProcessClientRpc}).
      */
-    synchronized InProcessClientRpc inProcessTransport() {
+    synchronized InProcessClientRpc inProcessTransport(Executor replies) {
         requireStarted();
         if (config.peers().size() != 1) {
             throw new IllegalStateException("meta peer " + config.id() + " is one of " + config.peers().size()
                     + "; an in-process transport reaches only a group of one");
         }
-        return new InProcessClientRpc(server);
+        return new InProcessClientRpc(server, replies);
     }
 
     public MetaServerConfig config() {
@@ -283,7 +305,11 @@ public final class MetaServer implements AutoCloseable {
             return;
         }
         reaper.shutdownNow();
-        closeQuietly(reaperClient);
+        if (reaperClient != null) {
+            closeQuietly(reaperClient);
+            reaperClient = null;
+        }
+        reaperLocal = null;
         closeQuietly(server);
         server = null;
         LOG.info("Meta peer {} stopped", config.id());

@@ -65,4 +65,28 @@ class EmbeddedMetaTest {
             assertThat(meta.matchingWildcardFilters("f/x")).containsExactly("f/+");
         }
     }
+
+    /**
+     * Writes, linearizable reads and snapshots at once. With replies completed on the peer's own
+     * thread, the peer (holding its read-index queue) and the Raft client (holding its sliding
+     * window while it sent) waited for each other, and every later call timed out.
+     */
+    @Test
+    void aBurstOfWritesAndReadsAcrossSnapshotsCompletes() throws Exception {
+        try (MetaClient meta = EmbeddedMeta.start(dataDir, c -> c.withSnapshots(200, c.logSegmentBytes(), 50))) {
+            for (int round = 0; round < 5; round++) {
+                List<CompletableFuture<?>> calls = new ArrayList<>();
+                for (int i = 0; i < 2000; i++) {
+                    String id = "c" + round + "-" + i;
+                    calls.add(meta.claimSession(id, "g1"));
+                    calls.add(meta.addFilter("g1", "f/" + id + "/+"));
+                    calls.add(meta.retained("r/" + id + "/#"));
+                }
+                for (CompletableFuture<?> call : calls) {
+                    call.get(30, TimeUnit.SECONDS);
+                }
+            }
+            assertThat(meta.matchingWildcardFilters("f/c4-1999/x")).containsExactly("f/c4-1999/+");
+        }
+    }
 }
