@@ -16,8 +16,6 @@ import org.apache.rocketmq.remoting.exception.RemotingTimeoutException;
 import org.apache.rocketmq.remoting.netty.NettyClientConfig;
 import org.apache.rocketmq.remoting.netty.NettyRemotingClient;
 import org.apache.rocketmq.remoting.netty.NettyRemotingServer;
-import org.apache.rocketmq.remoting.netty.NettyRequestProcessor;
-import org.apache.rocketmq.remoting.netty.NettyServerConfig;
 import org.apache.rocketmq.remoting.netty.RemotingCodeDistributionHandler;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.junit.jupiter.api.Test;
@@ -59,21 +57,7 @@ class RemotingHousekeepingTest {
      */
     @Test
     void aSharedClientStillExpiresUnansweredRequests() throws Exception {
-        NettyServerConfig serverConfig = new NettyServerConfig();
-        serverConfig.setBindAddress("127.0.0.1");
-        serverConfig.setListenPort(0);
-        NettyRemotingServer server = new NettyRemotingServer(serverConfig);
-        server.registerProcessor(UNANSWERED, new NettyRequestProcessor() {
-            @Override
-            public RemotingCommand processRequest(io.netty.channel.ChannelHandlerContext ctx, RemotingCommand request) {
-                return null; // no response
-            }
-
-            @Override
-            public boolean rejectRequest() {
-                return false;
-            }
-        }, null);
+        NettyRemotingServer server = RemotingTestServers.serving(UNANSWERED, false);
         NettyRemotingClient client = new NettyRemotingClient(new NettyClientConfig());
         assertThat(RemotingHousekeeping.share(server)).isTrue();
         assertThat(RemotingHousekeeping.share(client)).isTrue();
@@ -107,21 +91,7 @@ class RemotingHousekeepingTest {
     @Test
     void aSharedServerLogsItsTrafficWithoutAThreadOfItsOwn() throws Exception {
         long schedulersBefore = threadsNamed("NettyServerScheduler_");
-        NettyServerConfig serverConfig = new NettyServerConfig();
-        serverConfig.setBindAddress("127.0.0.1");
-        serverConfig.setListenPort(0);
-        NettyRemotingServer server = new NettyRemotingServer(serverConfig);
-        server.registerProcessor(ANSWERED, new NettyRequestProcessor() {
-            @Override
-            public RemotingCommand processRequest(io.netty.channel.ChannelHandlerContext ctx, RemotingCommand request) {
-                return RemotingCommand.createResponseCommand(0, null);
-            }
-
-            @Override
-            public boolean rejectRequest() {
-                return false;
-            }
-        }, null);
+        NettyRemotingServer server = RemotingTestServers.serving(ANSWERED, true);
         NettyRemotingClient client = new NettyRemotingClient(new NettyClientConfig());
         assertThat(RemotingHousekeeping.share(server)).isTrue();
         server.start();

@@ -3,7 +3,6 @@ package org.rmqtt.store.rocketmq;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import java.lang.reflect.Field;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -13,8 +12,6 @@ import org.apache.rocketmq.remoting.netty.NettyClientConfig;
 import org.apache.rocketmq.remoting.netty.NettyRemotingAbstract;
 import org.apache.rocketmq.remoting.netty.NettyRemotingClient;
 import org.apache.rocketmq.remoting.netty.NettyRemotingServer;
-import org.apache.rocketmq.remoting.netty.NettyRequestProcessor;
-import org.apache.rocketmq.remoting.netty.NettyServerConfig;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.junit.jupiter.api.Test;
 
@@ -24,21 +21,7 @@ class RemotingShutdownTest {
 
     @Test
     void onlyAClientWithoutAListenerLosesItsEventThread() throws Exception {
-        NettyServerConfig serverConfig = new NettyServerConfig();
-        serverConfig.setBindAddress("127.0.0.1");
-        serverConfig.setListenPort(0);
-        NettyRemotingServer server = new NettyRemotingServer(serverConfig);
-        server.registerProcessor(ANSWERED, new NettyRequestProcessor() {
-            @Override
-            public RemotingCommand processRequest(ChannelHandlerContext ctx, RemotingCommand request) {
-                return RemotingCommand.createResponseCommand(0, null);
-            }
-
-            @Override
-            public boolean rejectRequest() {
-                return false;
-            }
-        }, null);
+        NettyRemotingServer server = RemotingTestServers.serving(ANSWERED, true);
         CompletableFuture<String> connected = new CompletableFuture<>();
         NettyRemotingClient quiet = new NettyRemotingClient(new NettyClientConfig());
         NettyRemotingClient listening = new NettyRemotingClient(new NettyClientConfig(), new ChannelEventListener() {
