@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import org.apache.ratis.client.RaftClientRpc;
@@ -16,10 +15,11 @@ import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.util.JavaUtils;
 
 /**
  * The transport of a Raft client whose peer runs in this process: a request is handed to the
@@ -68,7 +68,7 @@ final class InProcessClientRpc implements RaftClientRpc {
     }
 
     private static void answer(CompletableFuture<RaftClientReply> answer, RaftClientReply reply, Throwable error) {
-        Throwable cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
+        Throwable cause = error == null ? null : JavaUtils.unwrapCompletionException(error);
         if (cause == null && reply.getNotLeaderException() != null) {
             cause = reply.getNotLeaderException();
         } else if (cause == null && reply.getLeaderNotReadyException() != null) {
@@ -94,8 +94,7 @@ final class InProcessClientRpc implements RaftClientRpc {
             Thread.currentThread().interrupt();
             throw (IOException) new InterruptedIOException("interrupted waiting for " + request).initCause(e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null
-                    ? c.getCause() : e.getCause();
+            Throwable cause = JavaUtils.unwrapCompletionException(e.getCause());
             throw cause instanceof IOException io ? io : new IOException(cause);
         }
     }

@@ -261,7 +261,7 @@ public final class EmbeddedRocketMq implements AutoCloseable {
             PopConsumptionOff.stopServices(broker);
             UnusedBrokerServices.stop(broker);
             QuietBrokerLoops.apply(broker);
-            FixedPools.shrink(namesrv, broker);
+            FixedPools.shrink(broker);
             delayedDelivery.idleUntilNeeded();
             LOG.info("Embedded RocketMQ started: name server {}, broker {} at {}:{}, {}, consume queues in {} (at most {}),"
                     + " data {}", nsAddr, BROKER_NAME, HOST, port, store.getFlushDiskType(), consumeQueues.where, lmqLimit, dataDir);

@@ -4,7 +4,6 @@ import java.lang.reflect.Field;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import org.apache.rocketmq.broker.BrokerController;
-import org.apache.rocketmq.namesrv.NamesrvController;
 import org.apache.rocketmq.remoting.RemotingClient;
 import org.apache.rocketmq.remoting.netty.NettyRemotingClient;
 import org.slf4j.Logger;
@@ -12,11 +11,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pools whose size RocketMQ 5.3.3 fixes in code at four core threads, for work that here concerns
- * the one name server of this process: the broker's registration with it (every 30 s) and each
- * remoting client's check that it is reachable (every 3 s). A core thread is started for each
- * task until there are four, so after 12 s each pool holds four threads that wait for one task at
- * a time. Cut to one core thread (the maximum and queue stay): nine idle threads fewer. On any
- * mismatch with the running RocketMQ a pool keeps its size (one DEBUG line).
+ * the one name server of this process: the broker's registration with it (every 30 s) and its
+ * client's check that the name server is reachable (every 3 s; the name server's own client does
+ * not check, see {@link EmbeddedRocketMq}). A core thread is started for each task until there are
+ * four, so after 12 s each pool holds four threads that wait for one task at a time. Cut to one
+ * core thread (the maximum and queue stay). On any mismatch with the running RocketMQ a pool keeps
+ * its size (one DEBUG line).
  */
 final class FixedPools {
     private static final Logger LOG = LoggerFactory.getLogger(FixedPools.class);
@@ -25,10 +25,9 @@ final class FixedPools {
     }
 
     /** Right after both started (at most one task of each pool ran by then). */
-    static void shrink(NamesrvController namesrv, BrokerController broker) {
+    static void shrink(BrokerController broker) {
         oneCoreThread(broker.getBrokerOuterAPI().getBrokerOuterExecutor(), "broker registration");
         oneCoreThread(scanExecutor(broker.getBrokerOuterAPI().getRemotingClient()), "broker's name server check");
-        oneCoreThread(scanExecutor(namesrv.getRemotingClient()), "name server's own check");
     }
 
     private static ExecutorService scanExecutor(RemotingClient client) {

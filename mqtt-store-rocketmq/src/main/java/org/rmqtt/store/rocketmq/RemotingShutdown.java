@@ -65,25 +65,23 @@ public final class RemotingShutdown {
 
     /** As {@link #stopIdleEventThread(Object)}, for the client instance behind a started producer or consumer. */
     public static void stopIdleEventThread(MQClientInstance instance) {
-        if (instance != null && instance.getMQClientAPIImpl() != null) {
-            stopIdleEventThread(instance.getMQClientAPIImpl().getRemotingClient());
-        }
+        stopIdleEventThread(remotingClient(instance));
     }
 
     /** As {@link #stopEventThread}, for the client instance behind a producer (call right before its shutdown). */
     public static void stopEventThread(DefaultMQProducer producer) {
-        clientInstance(producer.getDefaultMQProducerImpl().getMqClientFactory());
+        stopEventThread(remotingClient(producer.getDefaultMQProducerImpl().getMqClientFactory()));
     }
 
     /** As {@link #stopEventThread}, for the client instance behind a consumer (call right before its shutdown). */
     public static void stopEventThread(DefaultMQPushConsumer consumer) {
-        clientInstance(consumer.getDefaultMQPushConsumerImpl().getmQClientFactory());
+        stopEventThread(remotingClient(consumer.getDefaultMQPushConsumerImpl().getmQClientFactory()));
     }
 
-    private static void clientInstance(MQClientInstance instance) {
-        if (instance != null && instance.getMQClientAPIImpl() != null) {
-            stopEventThread(instance.getMQClientAPIImpl().getRemotingClient());
-        }
+    /** The remoting client of a client instance, or null if it has none (yet). */
+    private static Object remotingClient(MQClientInstance instance) {
+        return instance == null || instance.getMQClientAPIImpl() == null ? null
+                : instance.getMQClientAPIImpl().getRemotingClient();
     }
 
     private static Field eventThreadField() {
