@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.LocalTransactionState;
@@ -13,11 +14,13 @@ import org.apache.rocketmq.client.producer.TransactionListener;
 import org.apache.rocketmq.client.producer.TransactionMQProducer;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.junit.jupiter.api.Test;
 
 /**
- * The embedded broker refuses transactional messages (it runs no transaction check) and runs none
- * of the services of the features it does not offer; ordinary sends are unaffected.
+ * The embedded broker refuses transactional messages (it runs no transaction check) and messages
+ * with a delivery time (no timer wheel), and runs none of the services of the features it does not
+ * offer; ordinary sends are unaffected.
  */
 class UnusedBrokerServicesIT {
 
@@ -55,6 +58,28 @@ class UnusedBrokerServicesIT {
         } finally {
             transactional.shutdown();
             plain.shutdown();
+        }
+    }
+
+    /** As backend-integration.md tells backends: the producer gets an error, not a SEND_OK for a message never delivered. */
+    @Test
+    void aMessageWithADeliveryTimeIsRefused() throws Exception {
+        DefaultMQProducer producer = new DefaultMQProducer("it_unused_timer");
+        producer.setNamesrvAddr(SharedRocketMq.get().namesrvAddress());
+        producer.setRetryTimesWhenSendFailed(0);
+        producer.start();
+        try {
+            Message message = new Message("backend_it", "t".getBytes(StandardCharsets.UTF_8));
+            message.setDeliverTimeMs(System.currentTimeMillis() + 60_000);
+            // The client wraps the broker's answer: SYSTEM_ERROR is one it would retry.
+            assertThatThrownBy(() -> producer.send(message))
+                    .isInstanceOf(MQClientException.class)
+                    .cause()
+                    .isInstanceOfSatisfying(MQBrokerException.class,
+                            e -> assertThat(e.getResponseCode()).isEqualTo(ResponseCode.SYSTEM_ERROR))
+                    .hasMessageContaining("accurate timer message is not enabled");
+        } finally {
+            producer.shutdown();
         }
     }
 
